@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is built here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX := data/chroma/chroma.sqlite3
+
+.PHONY: run test install index lint format eval-retrieval bench-search clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+$(INDEX): $(STAMP) $(wildcard knowledge/*.yaml)
+	$(BIN)/assistant ingest
+	@touch $(INDEX)
+
+index: $(INDEX)
+
+## Install, build the index on first use, start the assistant.
+run: index
+	$(BIN)/assistant chat
+
+## Lint, then the test suite with the network cut off (a fresh network namespace with only loopback).
+test: install
+	$(BIN)/ruff check assistant tests benchmarks
+	$(BIN)/ruff format --check assistant tests benchmarks
+	@if unshare -n true 2>/dev/null && command -v ip >/dev/null; then \
+		echo "Running tests in a network namespace with no network but loopback."; \
+		ASSISTANT_TEST_NETNS=1 unshare -n sh -c 'ip link set lo up && $(BIN)/pytest'; \
+	else \
+		echo "unshare -n is not available: tests run with the in-process network guard only."; \
+		$(BIN)/pytest; \
+	fi
+
+lint: install
+	$(BIN)/ruff check assistant tests benchmarks
+
+format: install
+	$(BIN)/ruff format assistant tests benchmarks
+	$(BIN)/ruff check --fix assistant tests benchmarks
+
+## Retrieval quality on the development set and on the held-out set.
+eval-retrieval: index
+	$(BIN)/assistant eval-retrieval evals/retrieval.jsonl evals/retrieval_heldout.jsonl
+
+bench-search: index
+	$(BIN)/python benchmarks/search_latency.py
+
+clean:
+	rm -rf data $(VENV)

@@ -1,0 +1,166 @@
+"""The `assistant` command. User errors print one sentence and exit 2 (bad input) or 1 (bad state);
+the detail goes to data_dir/assistant.log, never a traceback on the screen."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import UserError
+from .settings import Settings
+
+log = logging.getLogger("assistant")
+
+
+def _setup_logging(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(settings.data_dir / "assistant.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+class Cli(click.Group):
+    """Turns any error into one sentence; the traceback goes to the log file."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            log.info("user error: %s", exc, exc_info=True)
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            log.exception("unexpected error")
+            click.echo(f"Error: {type(exc).__name__}: {exc} (details in the log file).", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Cli)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Where the index and logs live.")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """Ask questions about UN draft resolution A/C.3/74/L.11/Rev.1 and get cited paragraphs."""
+    settings = Settings(**({"data_dir": data_dir} if data_dir else {}))
+    _setup_logging(settings)
+    ctx.obj = settings
+
+
+@main.command()
+@click.pass_obj
+def parse(settings: Settings) -> None:
+    """Re-parse the seed into knowledge/paragraphs.zh.yaml and knowledge/repairs.yaml."""
+    from .knowledge import write_parsed
+
+    count, repairs = write_parsed(settings.knowledge_dir)
+    click.echo(f"Parsed {count} paragraphs; {repairs} repairs logged in knowledge/repairs.yaml.")
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="Drop the index and build it anew.")
+@click.pass_obj
+def ingest(settings: Settings, rebuild: bool) -> None:
+    """Build or update the search index from knowledge/."""
+    from .indexing import ingest as run_ingest
+
+    report = run_ingest(settings, rebuild=rebuild)
+    where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_path
+    click.echo(
+        f"Index at {where}: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged."
+    )
+
+
+def _print_hits(hits, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json.dumps(
+                [h.model_dump(include={"doc", "paragraph", "score", "text"}) for h in hits],
+                ensure_ascii=False,
+            )
+        )
+        return
+    for rank, h in enumerate(hits, start=1):
+        click.echo(f"{rank}. [{h.paragraph}] {h.doc}  score {h.score:.2f}")
+        click.echo(f"   {h.text.get('zh', '')}")
+        if "en" in h.text:
+            click.echo(f"   (unofficial English) {h.text['en']}")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--k", type=click.IntRange(1, 50), default=None, help="Paragraphs to return (default 5).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of hits.")
+@click.pass_obj
+def search(settings: Settings, question: str, k: int | None, as_json: bool) -> None:
+    """Find the paragraphs that answer QUESTION; '-' reads one question per line from stdin."""
+    from .indexing import open_retriever
+    from .retrieval import clean_query
+
+    if question != "-":
+        clean_query(question, settings.max_query_chars)  # fail fast on empty input, before loading
+    retriever = open_retriever(settings)
+    questions = _stdin_lines() if question == "-" else [question]
+    for q in questions:
+        try:
+            _, warning = clean_query(q, settings.max_query_chars)
+            if warning:
+                click.echo(f"Warning: {warning}", err=True)
+            _print_hits(retriever.search(q, k), as_json)
+        except UserError as exc:
+            if question != "-":
+                raise
+            click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+
+
+def _stdin_lines():
+    """Lines of stdin; bytes that are not UTF-8 become U+FFFD rather than an error."""
+    for line in io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"):
+        yield line.rstrip("\n")
+
+
+@main.command()
+@click.option("--k", type=click.IntRange(1, 50), default=3, help="Paragraphs to show per question.")
+@click.pass_obj
+def chat(settings: Settings, k: int) -> None:
+    """Interactive terminal session: type a question, see the paragraphs that answer it."""
+    from .indexing import open_retriever
+
+    retriever = open_retriever(settings)
+    click.echo("Ask about A/C.3/74/L.11/Rev.1 in Chinese or English (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question.strip():
+            break
+        try:
+            _print_hits(retriever.search(question, k), as_json=False)
+        except UserError as exc:
+            click.echo(f"Error: {exc}", err=True)
+
+
+@main.command("eval-retrieval")
+@click.argument("sets", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--misses/--no-misses", default=True, help="List the questions not answered at rank 1.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def eval_retrieval(settings: Settings, sets: tuple[Path, ...], misses: bool, as_json: bool) -> None:
+    """Recall@1, recall@3 and MRR per language on evaluation sets (JSONL of question and gold)."""
+    from .evaluation import evaluate_retrieval, format_report, load_items, report_json
+    from .indexing import open_retriever
+
+    retriever = open_retriever(settings)
+    for path in sets or (settings.knowledge_dir.parent / "evals" / "retrieval.jsonl",):
+        report = evaluate_retrieval(retriever, load_items(path))
+        if not misses:
+            report.misses = []
+        click.echo(report_json(report) if as_json else format_report(str(path), report))

@@ -1,0 +1,27 @@
+"""Errors a user can act on. Each carries one sentence saying what to do; the CLI prints it
+without a traceback and logs the detail."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A problem the user can fix; `exit_code` follows the convention 2 = bad input, 1 = bad state."""
+
+    exit_code = 1
+
+
+class BadInput(UserError):
+    exit_code = 2
+
+
+class IndexUnavailable(UserError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "The search index is missing or unreadable: run `assistant ingest --rebuild` to build it."
+        )
+        self.detail = detail
+
+
+class StoreUnreachable(UserError):
+    def __init__(self, where: str) -> None:
+        super().__init__(f"Cannot reach the Chroma server at {where}: start it, or unset CHROMA_HOST.")

@@ -1,0 +1,28 @@
+"""Wiring: knowledge files -> chunks -> store, and store -> retriever. The one place that knows
+which embedder goes with which store."""
+
+from __future__ import annotations
+
+from .embeddings import E5Embeddings
+from .knowledge import build_chunks, load
+from .retrieval import HybridRetriever
+from .settings import Settings
+from .store import IngestReport, Store
+
+
+def make_store(settings: Settings) -> Store:
+    return Store(settings, E5Embeddings.model_id, E5Embeddings.dimension)
+
+
+def ingest(settings: Settings, rebuild: bool = False, embedder: E5Embeddings | None = None) -> IngestReport:
+    chunks = build_chunks(load(settings), settings)
+    embedder = embedder or E5Embeddings(settings.embed_threads)
+    return make_store(settings).ingest(chunks, embedder, rebuild=rebuild)
+
+
+def open_retriever(settings: Settings, embedder: E5Embeddings | None = None) -> HybridRetriever:
+    """A loaded retriever; raises IndexUnavailable with the fix when the index is missing."""
+    embedder = embedder or E5Embeddings(settings.embed_threads)
+    return HybridRetriever(
+        settings=settings, store=make_store(settings), embedder=embedder, k=settings.k
+    ).load()

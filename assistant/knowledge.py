@@ -1,0 +1,249 @@
+"""The knowledge files: reading and writing them, and turning them into chunks for the store.
+
+knowledge/paragraphs.zh.yaml   official text, made by `assistant parse` from knowledge/sources/
+knowledge/repairs.yaml         what the parser restored, and on what authority
+knowledge/paragraphs.en.yaml   the project's unofficial English rendering, aligned by ID
+knowledge/catalogue.yaml       the documents the text cites"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .models import RESOLUTION, CatalogueEntry, Chunk, Kind, Lang, Paragraph, Repair
+from .parsing import parse_seed, repair_pp12
+from .settings import Settings
+from .tokens import count_tokens
+
+SEED = Path("sources/A_C.3_74_L.11_Rev.1.zh.txt")
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the assistant knows, loaded once: official text, rendering, catalogue."""
+
+    paragraphs: dict[str, Paragraph]
+    english: dict[str, str]
+    catalogue: dict[str, CatalogueEntry]
+
+    def text(self, pid: str, lang: Lang) -> str:
+        if pid.startswith("CAT:"):
+            entry = self.catalogue[pid[4:]]
+            return catalogue_text(entry, lang)
+        return self.paragraphs[pid].text if lang == "zh" else self.english[pid]
+
+    def kind(self, pid: str) -> Kind:
+        return "catalogue" if pid.startswith("CAT:") else self.paragraphs[pid].kind
+
+    def doc(self, pid: str) -> str:
+        """A catalogue hit names the document it describes; a paragraph names the resolution."""
+        if pid.startswith("CAT:"):
+            return self.catalogue[pid[4:]].symbol or pid[4:]
+        return RESOLUTION
+
+    def footnotes(self, pid: str) -> list[str]:
+        return [] if pid.startswith("CAT:") else self.paragraphs[pid].footnotes
+
+
+def _load_yaml(path: Path) -> dict:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_catalogue(knowledge_dir: Path) -> dict[str, CatalogueEntry]:
+    entries = _load_yaml(knowledge_dir / "catalogue.yaml")["entries"]
+    return {e["id"]: CatalogueEntry.model_validate(e) for e in entries}
+
+
+def load(settings: Settings) -> Knowledge:
+    kdir = settings.knowledge_dir
+    zh = _load_yaml(kdir / "paragraphs.zh.yaml")["paragraphs"]
+    en = _load_yaml(kdir / "paragraphs.en.yaml")["paragraphs"]
+    return Knowledge(
+        paragraphs={p["id"]: Paragraph.model_validate(p) for p in zh},
+        english={p["id"]: p["text"].strip() for p in en},
+        catalogue=load_catalogue(kdir),
+    )
+
+
+def pp12_resolutions(catalogue: dict[str, CatalogueEntry]) -> list[tuple[str, object]]:
+    return [(e.number, e.date) for e in catalogue.values() if "PP12" in e.cited_in]
+
+
+def parse_knowledge(knowledge_dir: Path) -> tuple[list[Paragraph], list[Repair], str]:
+    """Parse the seed and repair PP12; returns paragraphs, the repair log and the seed's sha256."""
+    raw_bytes = (knowledge_dir / SEED).read_bytes()
+    raw = raw_bytes.decode("utf-8")
+    paragraphs = parse_seed(raw)
+    repairs: list[Repair] = []
+    for i, p in enumerate(paragraphs):
+        if p.id == "PP12":
+            paragraphs[i], repairs = repair_pp12(p, raw, pp12_resolutions(load_catalogue(knowledge_dir)))
+    return paragraphs, repairs, hashlib.sha256(raw_bytes).hexdigest()
+
+
+class _ReadableDumper(yaml.SafeDumper):
+    """Multi-line text as literal blocks and short lists on one line, so diffs read like the text."""
+
+
+_ReadableDumper.add_representer(
+    str,
+    lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None),
+)
+_ReadableDumper.add_representer(
+    list,
+    lambda d, v: d.represent_sequence(
+        "tag:yaml.org,2002:seq", v, flow_style=all(isinstance(x, int | str) for x in v)
+    ),
+)
+
+
+def _dump(data: dict, header: str) -> str:
+    body = yaml.dump(data, Dumper=_ReadableDumper, allow_unicode=True, sort_keys=False, width=1000)
+    return header + body
+
+
+def write_parsed(knowledge_dir: Path) -> tuple[int, int]:
+    """Write paragraphs.zh.yaml and repairs.yaml from the seed. Returns (paragraphs, repairs)."""
+    paragraphs, repairs, digest = parse_knowledge(knowledge_dir)
+    meta = {"document": RESOLUTION, "source": str(SEED), "source_sha256": digest}
+    (knowledge_dir / "paragraphs.zh.yaml").write_text(
+        _dump(
+            {
+                "meta": meta | {"language": "zh", "status": "official"},
+                "paragraphs": [p.model_dump(exclude={"doc"}, exclude_defaults=True) for p in paragraphs],
+            },
+            "# Official Chinese text, parsed from the seed by `assistant parse` (assistant/parsing.py).\n"
+            "# Regenerate rather than edit: tests check this file against the seed.\n",
+        ),
+        encoding="utf-8",
+    )
+    (knowledge_dir / "repairs.yaml").write_text(
+        _dump(
+            {
+                "meta": meta | {"checked": "PP12 against the 24 resolutions and dates of catalogue.yaml"},
+                "repairs": [r.model_dump() for r in repairs],
+            },
+            "# Characters the PDF extraction lost, restored by assistant/parsing.py:repair_pp12.\n"
+            "# An empty list means the seed's PP12 already names every resolution with its date.\n",
+        ),
+        encoding="utf-8",
+    )
+    return len(paragraphs), len(repairs)
+
+
+# --- Chunks ------------------------------------------------------------------------------------
+
+KIND_ZH = {
+    "ga-resolution": "大会决议",
+    "ecosoc-resolution": "经济及社会理事会决议",
+    "ccpcj-resolution": "预防犯罪和刑事司法委员会决议",
+    "sg-report": "秘书长报告",
+    "gge-report": "政府专家组报告",
+    "official-records": "经济及社会理事会正式记录",
+}
+KIND_EN = {
+    "ga-resolution": "General Assembly resolution",
+    "ecosoc-resolution": "Economic and Social Council resolution",
+    "ccpcj-resolution": "resolution of the Commission on Crime Prevention and Criminal Justice",
+    "sg-report": "report of the Secretary-General",
+    "gge-report": "report of the Group of Governmental Experts",
+    "official-records": "Official Records of the Economic and Social Council",
+}
+
+
+def heading(pid: str, lang: Lang, paragraph: Paragraph | None = None) -> str:
+    """How a reader names a paragraph; prefixed to what is indexed so 'operative paragraph 3'
+    or '执行部分第 3 段' finds it."""
+    number = re.sub(r"\D", "", pid)
+    names = {
+        "PP": ("Preambular paragraph {n}", "序言部分第 {n} 段"),
+        "OP": ("Operative paragraph {n}", "执行部分第 {n} 段"),
+        "FN": ("Footnote {n}", "脚注 {n}"),
+    }
+    if pid == "HEADER":
+        return "Heading (HEADER)" if lang == "en" else "标题（HEADER）"
+    if pid == "SPONSORS":
+        return "Sponsors (SPONSORS)" if lang == "en" else "提案国（SPONSORS）"
+    en, zh = names[pid[:2]]
+    label = (en if lang == "en" else zh).format(n=number)
+    if pid.startswith("FN") and paragraph and paragraph.cited_by:
+        to = ", ".join(paragraph.cited_by)
+        return f"{label} ({pid}, to {to})" if lang == "en" else f"{label}（{pid}，见 {to}）"
+    return f"{label} ({pid})" if lang == "en" else f"{label}（{pid}）"
+
+
+def catalogue_text(entry: CatalogueEntry, lang: Lang) -> str:
+    symbol = entry.symbol or entry.published_in or entry.id
+    cited = ", ".join(entry.cited_in)
+    if lang == "en":
+        when = entry.date.strftime("%-d %B %Y") if entry.date else (str(entry.year) if entry.year else "")
+        title = f' "{entry.title}"' if entry.title else ""
+        return f"{symbol}: {KIND_EN[entry.kind]}{title}, {when}. Cited in {cited}. {entry.description_en}"
+    when = f"{entry.date.year} 年 {entry.date.month} 月 {entry.date.day} 日" if entry.date else ""
+    title = f"“{entry.title_zh}”" if entry.title_zh else ""
+    return f"{symbol}：{KIND_ZH[entry.kind]}{title}，{when}。见 {cited}。{entry.description_zh}"
+
+
+SENTENCE_ENDS = [r"(?<=[。；;!?！？])", r"(?<=[.])\s", r"(?<=[，、,])"]
+
+
+def split_to_budget(text: str, budget: int, settings: Settings) -> list[str]:
+    """Split on sentence ends, then on clause marks, so each piece fits the token budget."""
+    if count_tokens(text, settings) <= budget:
+        return [text]
+    for pattern in SENTENCE_ENDS:
+        pieces = [p for p in re.split(pattern, text) if p.strip()]
+        if len(pieces) > 1:
+            break
+    else:
+        return [text]  # one unbreakable sentence: keep it whole rather than cut a word
+    chunks, current = [], ""
+    for piece in pieces:
+        if current and count_tokens(current + piece, settings) > budget:
+            chunks.append(current)
+            current = ""
+        current += piece
+    chunks.append(current)
+    return [c.strip() for part in chunks for c in split_to_budget(part, budget, settings)]
+
+
+def chunk_id(doc: str, pid: str, lang: str, part: int, indexed: str) -> str:
+    return hashlib.sha1(f"{doc}\x1f{pid}\x1f{lang}\x1f{part}\x1f{indexed}".encode()).hexdigest()
+
+
+def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
+    """One chunk per paragraph and language (more when a paragraph exceeds the token budget);
+    footnotes carry the paragraph that cites them, since 'A/74/130。' alone says little."""
+    chunks: list[Chunk] = []
+    items = [(pid, p.kind) for pid, p in knowledge.paragraphs.items()]
+    items += [(e.key, "catalogue") for e in knowledge.catalogue.values()]
+    for pid, kind in items:
+        paragraph = knowledge.paragraphs.get(pid)
+        for lang in ("zh", "en"):
+            text = knowledge.text(pid, lang)
+            head = "" if kind == "catalogue" else heading(pid, lang, paragraph) + ": "
+            context = ""
+            if paragraph and paragraph.cited_by:
+                context = " — " + " ".join(knowledge.text(c, lang) for c in paragraph.cited_by)
+            pieces = split_to_budget(text, settings.chunk_tokens, settings)
+            for part, piece in enumerate(pieces):
+                indexed = head + piece + context
+                chunks.append(
+                    Chunk(
+                        id=chunk_id(knowledge.doc(pid), pid, lang, part, indexed),
+                        doc=knowledge.doc(pid),
+                        paragraph=pid,
+                        lang=lang,
+                        kind=kind,
+                        part=part,
+                        text=piece,
+                        indexed=indexed,
+                        footnotes=knowledge.footnotes(pid),
+                    )
+                )
+    return chunks

@@ -1,0 +1,100 @@
+"""Typed records that cross module boundaries: what the parser emits, what the store keeps,
+what the retriever returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Kind = Literal["header", "sponsors", "preamble", "operative", "footnote", "catalogue"]
+Lang = Literal["zh", "en"]
+
+RESOLUTION = "A/C.3/74/L.11/Rev.1"
+
+
+class FootnoteMarker(BaseModel):
+    footnote: str = Field(description="ID of the footnote the marker points to, e.g. FN1.")
+    offset: int = Field(description="Character offset in the paragraph text where the marker stood.")
+
+
+class Paragraph(BaseModel):
+    """One paragraph of a document, addressed the way diplomats cite it (PP3, OP2, FN5)."""
+
+    doc: str = RESOLUTION
+    id: str
+    kind: Kind
+    text: str = Field(description="Official text, markers removed, PDF line breaks joined.")
+    lines: list[int] = Field(default_factory=list, description="Seed line numbers it came from.")
+    markers: list[FootnoteMarker] = Field(default_factory=list)
+    cited_by: list[str] = Field(
+        default_factory=list, description="For a footnote: the paragraphs whose markers point to it."
+    )
+
+    @property
+    def footnotes(self) -> list[str]:
+        return [m.footnote for m in self.markers]
+
+
+class Repair(BaseModel):
+    """One restoration of characters the PDF extraction lost."""
+
+    paragraph: str
+    seed_line: int
+    after: str = Field(description="The text just before the gap, as extracted.")
+    lost: str = Field(description="Characters missing from the extraction.")
+    restored: str = Field(description="What was put back.")
+    authority: str
+
+
+class CatalogueEntry(BaseModel):
+    """A document the resolution cites. Facts only from the text and shared/facts.md."""
+
+    id: str
+    symbol: str | None = None
+    number: str | None = None
+    kind: str
+    issuing_body: str | None = None
+    date: dt.date | None = None
+    year: int | None = None
+    title: str | None = None
+    title_zh: str | None = None
+    published_in: str | None = None
+    annex: str | None = None
+    cited_in: list[str]
+    cited_as_zh: str | None = None
+    description_en: str
+    description_zh: str
+    url: str | None = None
+    sources: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The ID a catalogue hit carries in place of a paragraph ID."""
+        return f"CAT:{self.id}"
+
+
+class Chunk(BaseModel):
+    """What goes into the store: one paragraph (or part of one) in one language."""
+
+    id: str = Field(description="Content hash: identical content gives the identical ID.")
+    doc: str
+    paragraph: str
+    lang: Lang
+    kind: Kind
+    part: int = 0
+    text: str = Field(description="The text shown to readers.")
+    indexed: str = Field(description="The text embedded and matched: text with its context heading.")
+    footnotes: list[str] = Field(default_factory=list)
+
+
+class Hit(BaseModel):
+    """One retrieved paragraph, with both language versions, as users and other apps see it."""
+
+    doc: str
+    paragraph: str
+    kind: Kind
+    score: float = Field(description="Fused score scaled to 0..1 (1 = first in both rankings).")
+    text: dict[str, str] = Field(description="Text by language: zh official, en unofficial rendering.")
+    footnotes: list[str] = Field(default_factory=list)

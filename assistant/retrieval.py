@@ -1,0 +1,116 @@
+"""Hybrid retrieval: dense (E5 in Chroma) and BM25, fused by reciprocal rank fusion, returned as
+one hit per paragraph carrying its Chinese text and its English rendering.
+
+Only documents with a positive BM25 score enter the fusion: a zero-score tail is an arbitrary
+order, and fusing it drags down what the dense ranking got right (English R@1 0.67 -> 0.29 when
+measured)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from .errors import BadInput
+from .lexical import BM25
+from .models import Chunk, Hit
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+def clean_query(question: str, max_chars: int) -> tuple[str, str | None]:
+    """Returns the query to search and a warning for the user, if any."""
+    text = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    if not text:
+        raise BadInput("The question is empty: type a question about the resolution.")
+    if len(text) > max_chars:
+        return text[
+            :max_chars
+        ], f"The question was {len(text)} characters long; only the first {max_chars} were used."
+    return text, None
+
+
+def first_ranks(chunk_ids: list[str], chunks: dict[str, Chunk]) -> list[tuple[str, str]]:
+    """Collapse a chunk ranking into a paragraph ranking: each paragraph at its best chunk's place."""
+    seen: dict[tuple[str, str], None] = {}
+    for cid in chunk_ids:
+        c = chunks[cid]
+        seen.setdefault((c.doc, c.paragraph), None)
+    return list(seen)
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever; `search` gives typed hits, `invoke` gives Documents for chains."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Settings
+    store: Store
+    embedder: Embeddings
+    k: int = 5
+
+    _chunks: dict[str, Chunk] = PrivateAttr(default_factory=dict)
+    _order: list[str] = PrivateAttr(default_factory=list)
+    _bm25: BM25 | None = PrivateAttr(default=None)
+    _texts: dict[tuple[str, str], dict[str, str]] = PrivateAttr(default_factory=dict)
+    _first: dict[tuple[str, str], Chunk] = PrivateAttr(default_factory=dict)
+
+    def load(self) -> HybridRetriever:
+        """Read the chunks once from the store and build the BM25 index in memory."""
+        chunks = sorted(self.store.chunks(), key=lambda c: (c.doc, c.paragraph, c.lang, c.part))
+        self._chunks = {c.id: c for c in chunks}
+        self._order = [c.id for c in chunks]
+        self._bm25 = BM25([c.indexed for c in chunks])
+        texts: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for c in chunks:
+            texts[(c.doc, c.paragraph)][c.lang].append(c.text)
+            self._first.setdefault((c.doc, c.paragraph), c)
+        self._texts = {
+            key: {lang: ("" if lang == "zh" else " ").join(parts) for lang, parts in by.items()}
+            for key, by in texts.items()
+        }
+        return self
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        if self._bm25 is None:
+            self.load()
+        query, _ = clean_query(question, self.settings.max_query_chars)
+        k = k or self.k
+        dense_ids = [
+            cid
+            for cid, _ in self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
+        ]
+        lexical = sorted(self._bm25.scores(query).items(), key=lambda kv: -kv[1])
+        lexical_ids = [self._order[i] for i, _ in lexical]
+        fused: dict[tuple[str, str], float] = defaultdict(float)
+        for ranking in (first_ranks(dense_ids, self._chunks), first_ranks(lexical_ids, self._chunks)):
+            for rank, key in enumerate(ranking, start=1):
+                fused[key] += 1.0 / (self.settings.rrf_k + rank)
+        best = 2.0 / (self.settings.rrf_k + 1)
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        return [self._hit(key, score / best) for key, score in ranked]
+
+    def _hit(self, key: tuple[str, str], score: float) -> Hit:
+        sample = self._first[key]
+        return Hit(
+            doc=key[0],
+            paragraph=key[1],
+            kind=sample.kind,
+            score=round(score, 4),
+            text=self._texts[key],
+            footnotes=sample.footnotes,
+        )
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [
+            Document(page_content=h.text.get("zh", ""), metadata=h.model_dump()) for h in self.search(query)
+        ]

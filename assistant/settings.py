@@ -1,0 +1,49 @@
+"""The one settings object. Every knob lives here, with a description, so `assistant --help`,
+the README and the environment all speak of the same thing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    knowledge_dir: Path = Field(
+        ROOT / "knowledge",
+        description="Folder with the parsed paragraphs, the English rendering and the catalogue.",
+    )
+    data_dir: Path = Field(
+        ROOT / "data",
+        description="Folder for built state: the embedded Chroma store and caches. Git-ignored.",
+    )
+    collection: str = Field("paragraphs", description="Chroma collection that holds the chunks.")
+    chroma_host: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CHROMA_HOST", "ASSISTANT_CHROMA_HOST"),
+        description="Host of a Chroma server (`chroma run`). Unset: the embedded store in data_dir.",
+    )
+    chroma_port: int = Field(
+        8000,
+        validation_alias=AliasChoices("CHROMA_PORT", "ASSISTANT_CHROMA_PORT"),
+        description="Port of the Chroma server, used only with chroma_host.",
+    )
+    embed_threads: int = Field(2, description="CPU threads for the embedder.")
+    chunk_tokens: int = Field(
+        400, description="Token budget (cl100k_base) of one chunk; longer paragraphs split on sentence ends."
+    )
+    k: int = Field(5, description="Paragraphs returned by a search.")
+    rrf_k: int = Field(60, description="Constant of reciprocal rank fusion; larger flattens the ranking.")
+    dense_candidates: int = Field(40, description="Chunks taken from the dense ranking before fusion.")
+    max_query_chars: int = Field(
+        2000, description="Longer questions are truncated to this many characters, with a warning."
+    )
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"

@@ -1,0 +1,117 @@
+"""Shared fixtures. Every test runs with the network cut: `make test` runs pytest in a fresh
+network namespace when it can (only loopback exists), and this guard refuses any connection
+that is not to loopback in case it cannot."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ConnectionRefusedError(f"network access in tests is forbidden: {address!r}")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _guarded_connect
+
+
+@pytest.fixture(scope="session")
+def real_connect():
+    return _real_connect
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.embeddings import E5Embeddings
+
+    return E5Embeddings(num_threads=2)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, embedder):
+    """Settings for an index built once for the session in a temporary data directory."""
+    from assistant.indexing import ingest
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
+    ingest(settings, embedder=embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def retriever(built, embedder):
+    from assistant.indexing import open_retriever
+
+    return open_retriever(built, embedder=embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server (`chroma run`) on 127.0.0.1, stopped after the session."""
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail("chroma run exited before it listened")
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not listen within 60 s")
+    yield ("127.0.0.1", port)
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def run_cli(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None):
+    """Run the real `assistant` console script as a user would."""
+    exe = Path(sys.executable).parent / "assistant"
+    return subprocess.run(
+        [str(exe), "--data-dir", str(data_dir), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )

@@ -1,0 +1,66 @@
+import json
+
+from conftest import run_cli
+
+
+def test_search_json(built):
+    out = run_cli(
+        "search",
+        "When will the organizational session be held?",
+        "--k",
+        "2",
+        "--json",
+        data_dir=built.data_dir,
+    )
+    assert out.returncode == 0, out.stderr
+    hits = json.loads(out.stdout)
+    assert len(hits) == 2
+    assert set(hits[0]) == {"doc", "paragraph", "score", "text"}
+    assert hits[0]["doc"] == "A/C.3/74/L.11/Rev.1" and hits[0]["paragraph"] == "OP3"
+    assert set(hits[0]["text"]) == {"zh", "en"}
+
+
+def test_stdin_gives_one_json_list_per_line(built):
+    out = run_cli(
+        "search", "-", "--json", "--k", "1", data_dir=built.data_dir, stdin="人权\n\nWhat is A/74/130?\n"
+    )
+    lines = out.stdout.splitlines()
+    assert out.returncode == 0 and len(lines) == 3
+    assert json.loads(lines[0])[0]["paragraph"] == "PP17"
+    assert "empty" in json.loads(lines[1])["error"]
+    assert json.loads(lines[2])[0]["paragraph"] in {"CAT:A/74/130", "FN5", "OP1"}
+
+
+def test_empty_query_is_one_sentence_and_exit_2(built):
+    for q in ("", "   \t "):
+        out = run_cli("search", q, data_dir=built.data_dir)
+        assert out.returncode == 2
+        assert out.stderr.strip().startswith("Error: The question is empty")
+        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_huge_query_is_truncated_with_warning_and_answered(built):
+    q = "人权和基本自由 " * 4500  # about 100 kB of UTF-8, under the 128 kB limit of one argument
+    out = run_cli("search", q, "--json", data_dir=built.data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "Warning: The question was" in out.stderr
+    assert json.loads(out.stdout)[0]["paragraph"] == "PP17"
+
+
+def test_missing_index_tells_how_to_rebuild(tmp_path):
+    out = run_cli("search", "human rights", data_dir=tmp_path)
+    assert out.returncode == 1
+    assert "assistant ingest --rebuild" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_corrupt_index_tells_how_to_rebuild(tmp_path):
+    out = run_cli("ingest", data_dir=tmp_path)
+    assert out.returncode == 0, out.stderr
+    db = tmp_path / "chroma" / "chroma.sqlite3"
+    db.write_bytes(db.read_bytes()[:4096])  # truncated, as after a crash or a bad copy
+    out = run_cli("search", "human rights", data_dir=tmp_path)
+    assert out.returncode == 1
+    assert "assistant ingest --rebuild" in out.stderr and "Traceback" not in out.stderr
+    rebuilt = run_cli("ingest", "--rebuild", data_dir=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert run_cli("search", "human rights", data_dir=tmp_path).returncode == 0

@@ -1,0 +1,62 @@
+import threading
+
+from langchain_core.retrievers import BaseRetriever
+
+from assistant.lexical import BM25, tokenize
+
+
+def test_finds_the_organizational_session_in_both_languages(retriever):
+    for q in ("When and where will the organizational session be held?", "组织会议什么时候在哪里开？"):
+        assert retriever.search(q, 3)[0].paragraph == "OP3"
+
+
+def test_hit_carries_both_texts_once(retriever):
+    hits = retriever.search("人工智能的风险", 5)
+    assert len({h.paragraph for h in hits}) == len(hits)
+    pp2 = next(h for h in hits if h.paragraph == "PP2")
+    assert "人工智能" in pp2.text["zh"] and "artificial intelligence" in pp2.text["en"]
+    assert 0 < pp2.score <= 1
+
+
+def test_symbol_finds_catalogue_entry_and_citing_paragraph(retriever):
+    top = [h.paragraph for h in retriever.search("What is A/74/130?", 3)]
+    assert "CAT:A/74/130" in top and ({"OP1", "FN5"} & set(top))
+
+
+def test_is_a_langchain_retriever(retriever):
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("Who pays for delegates from developing countries to attend?")
+    assert docs and docs[0].metadata["paragraph"] in {"OP5", "OP4"}
+    assert docs[0].metadata["text"]["en"]
+
+
+def test_concurrent_searches_agree(retriever):
+    expected = [h.paragraph for h in retriever.search("human rights", 3)]
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append([h.paragraph for h in retriever.search("human rights", 3)])
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and results == [expected] * 8
+
+
+def test_bm25_scores_only_documents_sharing_a_term():
+    bm = BM25(["特设委员会 组织会议", "human rights and freedoms", "A/74/130"])
+    assert set(bm.scores("human rights")) == {1}
+    assert set(bm.scores("组织会议")) == {0}
+    assert set(bm.scores("a/74/130")) == {2}
+    assert bm.scores("zebra") == {}
+
+
+def test_tokenizer_keeps_symbols_and_splits_chinese_into_bigrams():
+    assert tokenize("A/74/130 第 73/187 号") == ["a/74/130", "第", "73/187", "号"]
+    assert tokenize("组织会议") == ["组织", "织会", "会议"]
+    assert tokenize("resolutions") == ["resolution"]

@@ -1,0 +1,69 @@
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.errors import IndexUnavailable
+from assistant.indexing import ingest, make_store, open_retriever
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_second_ingest_adds_nothing(built, embedder):
+    report = ingest(built, embedder=embedder)
+    assert (report.added, report.removed) == (0, 0) and report.kept > 100
+
+
+def test_changed_paragraph_replaces_the_old_one(tmp_path, embedder):
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", kdir)
+    settings = Settings(data_dir=tmp_path / "data", knowledge_dir=kdir)
+    ingest(settings, embedder=embedder)
+    en = yaml.safe_load((kdir / "paragraphs.en.yaml").read_text())
+    for p in en["paragraphs"]:
+        if p["id"] == "PP17":
+            p["text"] = (
+                "Reaffirming the importance of respecting human rights and fundamental freedoms online,"
+            )
+    (kdir / "paragraphs.en.yaml").write_text(yaml.safe_dump(en, allow_unicode=True))
+    report = ingest(settings, embedder=embedder)
+    assert (report.added, report.removed) == (1, 1)
+    texts = [c.text for c in make_store(settings).chunks() if c.paragraph == "PP17" and c.lang == "en"]
+    assert texts == ["Reaffirming the importance of respecting human rights and fundamental freedoms online,"]
+
+
+def test_missing_index_says_how_to_build_it(tmp_path, embedder):
+    with pytest.raises(IndexUnavailable, match=r"assistant ingest --rebuild"):
+        open_retriever(Settings(data_dir=tmp_path), embedder=embedder)
+
+
+def test_index_from_another_embedder_is_refused(tmp_path, embedder):
+    settings = Settings(data_dir=tmp_path)
+    ingest(settings, embedder=embedder)
+    store = make_store(settings)
+    store.client.get_collection(settings.collection).modify(metadata={"embedder": "other", "dimension": 768})
+    with pytest.raises(IndexUnavailable):
+        open_retriever(settings, embedder=embedder)
+
+
+def test_rebuild_starts_from_scratch(tmp_path, embedder):
+    settings = Settings(data_dir=tmp_path)
+    first = ingest(settings, embedder=embedder)
+    again = ingest(settings, rebuild=True, embedder=embedder)
+    assert again.added == first.added and again.kept == 0
+
+
+@pytest.mark.server
+def test_chroma_server_ingest_and_search(chroma_server, tmp_path, embedder):
+    host, port = chroma_server
+    settings = Settings(data_dir=tmp_path, chroma_host=host, chroma_port=port)
+    report = ingest(settings, embedder=embedder)
+    assert report.added > 100
+    assert not (tmp_path / "chroma").exists()  # nothing went to the embedded store
+    hits = open_retriever(settings, embedder=embedder).search(
+        "Where will the organizational session be held?"
+    )
+    assert hits[0].paragraph == "OP3"
+    assert ingest(settings, embedder=embedder).added == 0
