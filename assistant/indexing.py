@@ -10,19 +10,23 @@ from .settings import Settings
 from .store import IngestReport, Store
 
 
+def make_embedder(settings: Settings) -> E5Embeddings:
+    return E5Embeddings(settings.embed_threads, cache_path=settings.embedding_cache)
+
+
 def make_store(settings: Settings) -> Store:
     return Store(settings, E5Embeddings.model_id, E5Embeddings.dimension)
 
 
 def ingest(settings: Settings, rebuild: bool = False, embedder: E5Embeddings | None = None) -> IngestReport:
     chunks = build_chunks(load(settings), settings)
-    embedder = embedder or E5Embeddings(settings.embed_threads)
+    embedder = embedder or make_embedder(settings)
     return make_store(settings).ingest(chunks, embedder, rebuild=rebuild)
 
 
 def open_retriever(settings: Settings, embedder: E5Embeddings | None = None) -> HybridRetriever:
     """A loaded retriever; raises IndexUnavailable with the fix when the index is missing."""
-    embedder = embedder or E5Embeddings(settings.embed_threads)
+    embedder = embedder or make_embedder(settings)
     return HybridRetriever(
         settings=settings, store=make_store(settings), embedder=embedder, k=settings.k
     ).load()

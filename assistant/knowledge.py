@@ -3,7 +3,8 @@
 knowledge/paragraphs.zh.yaml   official text, made by `assistant parse` from knowledge/sources/
 knowledge/repairs.yaml         what the parser restored, and on what authority
 knowledge/paragraphs.en.yaml   the project's unofficial English rendering, aligned by ID
-knowledge/catalogue.yaml       the documents the text cites"""
+knowledge/catalogue.yaml       the documents the text cites
+knowledge/expansions.yaml      what each paragraph is about, in readers' words (indexed, never shown)"""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Knowledge:
     paragraphs: dict[str, Paragraph]
     english: dict[str, str]
     catalogue: dict[str, CatalogueEntry]
+    expansions: dict[str, dict[str, str]]
 
     def text(self, pid: str, lang: Lang) -> str:
         if pid.startswith("CAT:"):
@@ -63,10 +65,13 @@ def load(settings: Settings) -> Knowledge:
     kdir = settings.knowledge_dir
     zh = _load_yaml(kdir / "paragraphs.zh.yaml")["paragraphs"]
     en = _load_yaml(kdir / "paragraphs.en.yaml")["paragraphs"]
+    expansions_file = kdir / "expansions.yaml"
+    expansions = _load_yaml(expansions_file)["paragraphs"] if expansions_file.exists() else []
     return Knowledge(
         paragraphs={p["id"]: Paragraph.model_validate(p) for p in zh},
         english={p["id"]: p["text"].strip() for p in en},
         catalogue=load_catalogue(kdir),
+        expansions={e["id"]: {"zh": e["zh"].strip(), "en": e["en"].strip()} for e in expansions},
     )
 
 
@@ -230,9 +235,13 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
             context = ""
             if paragraph and paragraph.cited_by:
                 context = " — " + " ".join(knowledge.text(c, lang) for c in paragraph.cited_by)
-            pieces = split_to_budget(text, settings.chunk_tokens, settings)
-            for part, piece in enumerate(pieces):
-                indexed = head + piece + context
+            views = [
+                ("text", piece, head + piece + context)
+                for piece in split_to_budget(text, settings.chunk_tokens, settings)
+            ]
+            if pid in knowledge.expansions:
+                views.append(("expansion", "", head + knowledge.expansions[pid][lang]))
+            for part, (view, shown, indexed) in enumerate(views):
                 chunks.append(
                     Chunk(
                         id=chunk_id(knowledge.doc(pid), pid, lang, part, indexed),
@@ -241,7 +250,8 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
                         lang=lang,
                         kind=kind,
                         part=part,
-                        text=piece,
+                        view=view,
+                        text=shown,
                         indexed=indexed,
                         footnotes=knowledge.footnotes(pid),
                     )

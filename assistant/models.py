@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 Kind = Literal["header", "sponsors", "preamble", "operative", "footnote", "catalogue"]
 Lang = Literal["zh", "en"]
+View = Literal["text", "expansion"]
 
 RESOLUTION = "A/C.3/74/L.11/Rev.1"
 
@@ -84,7 +85,11 @@ class Chunk(BaseModel):
     lang: Lang
     kind: Kind
     part: int = 0
-    text: str = Field(description="The text shown to readers.")
+    view: View = Field(
+        "text",
+        description="text: the paragraph itself; expansion: what it is about, indexed but never shown.",
+    )
+    text: str = Field(description="The text shown to readers (empty for an expansion).")
     indexed: str = Field(description="The text embedded and matched: text with its context heading.")
     footnotes: list[str] = Field(default_factory=list)
 

@@ -70,8 +70,9 @@ class HybridRetriever(BaseRetriever):
         self._bm25 = BM25([c.indexed for c in chunks])
         texts: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for c in chunks:
-            texts[(c.doc, c.paragraph)][c.lang].append(c.text)
-            self._first.setdefault((c.doc, c.paragraph), c)
+            if c.view == "text":
+                texts[(c.doc, c.paragraph)][c.lang].append(c.text)
+                self._first.setdefault((c.doc, c.paragraph), c)
         self._texts = {
             key: {lang: ("" if lang == "zh" else " ").join(parts) for lang, parts in by.items()}
             for key, by in texts.items()
@@ -90,10 +91,11 @@ class HybridRetriever(BaseRetriever):
         lexical = sorted(self._bm25.scores(query).items(), key=lambda kv: -kv[1])
         lexical_ids = [self._order[i] for i, _ in lexical]
         fused: dict[tuple[str, str], float] = defaultdict(float)
-        for ranking in (first_ranks(dense_ids, self._chunks), first_ranks(lexical_ids, self._chunks)):
-            for rank, key in enumerate(ranking, start=1):
-                fused[key] += 1.0 / (self.settings.rrf_k + rank)
-        best = 2.0 / (self.settings.rrf_k + 1)
+        weighted = ((1.0, dense_ids), (self.settings.lexical_weight, lexical_ids))
+        for weight, ids in weighted:
+            for rank, key in enumerate(first_ranks(ids, self._chunks), start=1):
+                fused[key] += weight / (self.settings.rrf_k + rank)
+        best = (1.0 + self.settings.lexical_weight) / (self.settings.rrf_k + 1)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         return [self._hit(key, score / best) for key, score in ranked]
 

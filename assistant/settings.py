@@ -34,11 +34,20 @@ class Settings(BaseSettings):
         description="Port of the Chroma server, used only with chroma_host.",
     )
     embed_threads: int = Field(2, description="CPU threads for the embedder.")
+    cache_dir: Path | None = Field(
+        None, description="Cache of passage embeddings by content hash. Unset: data_dir/cache."
+    )
     chunk_tokens: int = Field(
         400, description="Token budget (cl100k_base) of one chunk; longer paragraphs split on sentence ends."
     )
     k: int = Field(5, description="Paragraphs returned by a search.")
-    rrf_k: int = Field(60, description="Constant of reciprocal rank fusion; larger flattens the ranking.")
+    rrf_k: int = Field(10, description="Constant of reciprocal rank fusion; larger flattens the ranking.")
+    lexical_weight: float = Field(
+        2.0,
+        description="Weight of the BM25 ranking against the dense one (1.0) in the fusion. BM25 over the "
+        "text and its expansion is the sharper signal here; the 4-bit embedder breaks ties and bridges "
+        "languages.",
+    )
     dense_candidates: int = Field(40, description="Chunks taken from the dense ranking before fusion.")
     max_query_chars: int = Field(
         2000, description="Longer questions are truncated to this many characters, with a warning."
@@ -47,3 +56,7 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def embedding_cache(self) -> Path:
+        return (self.cache_dir or self.data_dir / "cache") / "embeddings.sqlite3"

@@ -49,6 +49,7 @@ def _metadata(chunk: Chunk) -> dict:
         "lang": chunk.lang,
         "kind": chunk.kind,
         "part": chunk.part,
+        "view": chunk.view,
         "text": chunk.text,
         "footnotes": ",".join(chunk.footnotes),
     }
@@ -59,6 +60,7 @@ def _chunk(chunk_id: str, document: str, meta: dict) -> Chunk:
         id=chunk_id,
         indexed=document,
         footnotes=[f for f in meta.get("footnotes", "").split(",") if f],
+        view=meta.get("view", "text"),
         **{k: meta[k] for k in ("doc", "paragraph", "lang", "kind", "part", "text")},
     )
 

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+# One embedding cache for the whole run, so the many small indexes the tests build embed each text once.
+os.environ.setdefault("ASSISTANT_CACHE_DIR", tempfile.mkdtemp(prefix="assistant-test-cache-"))
 
 _real_connect = socket.socket.connect
 
@@ -44,9 +47,10 @@ def real_connect():
 
 @pytest.fixture(scope="session")
 def embedder():
-    from assistant.embeddings import E5Embeddings
+    from assistant.indexing import make_embedder
+    from assistant.settings import Settings
 
-    return E5Embeddings(num_threads=2)
+    return make_embedder(Settings())
 
 
 @pytest.fixture(scope="session")

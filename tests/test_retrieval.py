@@ -60,3 +60,11 @@ def test_tokenizer_keeps_symbols_and_splits_chinese_into_bigrams():
     assert tokenize("A/74/130 第 73/187 号") == ["a/74/130", "第", "73/187", "号"]
     assert tokenize("组织会议") == ["组织", "织会", "会议"]
     assert tokenize("resolutions") == ["resolution"]
+
+
+def test_hits_show_the_paragraph_never_its_expansion(retriever):
+    from assistant.knowledge import load
+
+    k = load(retriever.settings)
+    for hit in retriever.search("Which countries sponsored the draft?", 5):
+        assert hit.text == {"zh": k.text(hit.paragraph, "zh"), "en": k.text(hit.paragraph, "en")}

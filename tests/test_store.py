@@ -30,7 +30,8 @@ def test_changed_paragraph_replaces_the_old_one(tmp_path, embedder):
     (kdir / "paragraphs.en.yaml").write_text(yaml.safe_dump(en, allow_unicode=True))
     report = ingest(settings, embedder=embedder)
     assert (report.added, report.removed) == (1, 1)
-    texts = [c.text for c in make_store(settings).chunks() if c.paragraph == "PP17" and c.lang == "en"]
+    chunks = make_store(settings).chunks()
+    texts = [c.text for c in chunks if c.paragraph == "PP17" and c.lang == "en" and c.view == "text"]
     assert texts == ["Reaffirming the importance of respecting human rights and fundamental freedoms online,"]
 
 
@@ -67,3 +68,13 @@ def test_chroma_server_ingest_and_search(chroma_server, tmp_path, embedder):
     )
     assert hits[0].paragraph == "OP3"
     assert ingest(settings, embedder=embedder).added == 0
+
+
+def test_unchanged_text_is_never_embedded_twice(tmp_path):
+    from assistant.embeddings import E5Embeddings
+
+    first = E5Embeddings(cache_path=tmp_path / "cache.sqlite3")
+    vectors = first.embed_documents(["人权和基本自由", "human rights"])
+    second = E5Embeddings(cache_path=tmp_path / "cache.sqlite3")
+    second._model = None  # any call to the model would now fail
+    assert second.embed_documents(["human rights", "人权和基本自由"]) == [vectors[1], vectors[0]]
