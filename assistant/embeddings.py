@@ -47,9 +47,7 @@ class E5Embeddings(Embeddings):
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
-            rows = self._cache.execute(
-                f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
-            )
+            rows = self._cache.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
             found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
         return found
 

@@ -16,9 +16,7 @@ class BadInput(UserError):
 
 class IndexUnavailable(UserError):
     def __init__(self, detail: str = "") -> None:
-        super().__init__(
-            "The search index is missing or unreadable: run `assistant ingest --rebuild` to build it."
-        )
+        super().__init__("The search index is missing or unreadable: run `assistant ingest --rebuild` to build it.")
         self.detail = detail
 
 

@@ -27,6 +27,4 @@ def ingest(settings: Settings, rebuild: bool = False, embedder: E5Embeddings | N
 def open_retriever(settings: Settings, embedder: E5Embeddings | None = None) -> HybridRetriever:
     """A loaded retriever; raises IndexUnavailable with the fix when the index is missing."""
     embedder = embedder or make_embedder(settings)
-    return HybridRetriever(
-        settings=settings, store=make_store(settings), embedder=embedder, k=settings.k
-    ).load()
+    return HybridRetriever(settings=settings, store=make_store(settings), embedder=embedder, k=settings.k).load()

@@ -4,7 +4,8 @@ knowledge/paragraphs.zh.yaml   official text, made by `assistant parse` from kno
 knowledge/repairs.yaml         what the parser restored, and on what authority
 knowledge/paragraphs.en.yaml   the project's unofficial English rendering, aligned by ID
 knowledge/catalogue.yaml       the documents the text cites
-knowledge/expansions.yaml      what each paragraph is about, in readers' words (indexed, never shown)"""
+knowledge/expansions.yaml      what each paragraph is about, in readers' words (indexed, never shown)
+knowledge/scope.yaml           what readers ask that the text does not say (indexed to recognise it)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .models import RESOLUTION, CatalogueEntry, Chunk, Kind, Lang, Paragraph, Repair
+from .models import RESOLUTION, CatalogueEntry, Chunk, Kind, Lang, Paragraph, Repair, ScopeNote
 from .parsing import parse_seed, repair_pp12
 from .settings import Settings
 from .tokens import count_tokens
@@ -31,24 +32,30 @@ class Knowledge:
     english: dict[str, str]
     catalogue: dict[str, CatalogueEntry]
     expansions: dict[str, dict[str, str]]
+    scope: dict[str, ScopeNote]
 
     def text(self, pid: str, lang: Lang) -> str:
+        if pid.startswith("SCOPE:"):
+            note = self.scope[pid[6:]]
+            return note.statement_zh if lang == "zh" else note.statement_en
         if pid.startswith("CAT:"):
             entry = self.catalogue[pid[4:]]
             return catalogue_text(entry, lang)
         return self.paragraphs[pid].text if lang == "zh" else self.english[pid]
 
     def kind(self, pid: str) -> Kind:
+        if pid.startswith("SCOPE:"):
+            return "scope"
         return "catalogue" if pid.startswith("CAT:") else self.paragraphs[pid].kind
 
     def doc(self, pid: str) -> str:
         """A catalogue hit names the document it describes; a paragraph names the resolution."""
         if pid.startswith("CAT:"):
             return self.catalogue[pid[4:]].symbol or pid[4:]
-        return RESOLUTION
+        return RESOLUTION  # scope notes are about the resolution too
 
     def footnotes(self, pid: str) -> list[str]:
-        return [] if pid.startswith("CAT:") else self.paragraphs[pid].footnotes
+        return self.paragraphs[pid].footnotes if pid in self.paragraphs else []
 
 
 def _load_yaml(path: Path) -> dict:
@@ -65,14 +72,19 @@ def load(settings: Settings) -> Knowledge:
     kdir = settings.knowledge_dir
     zh = _load_yaml(kdir / "paragraphs.zh.yaml")["paragraphs"]
     en = _load_yaml(kdir / "paragraphs.en.yaml")["paragraphs"]
-    expansions_file = kdir / "expansions.yaml"
-    expansions = _load_yaml(expansions_file)["paragraphs"] if expansions_file.exists() else []
+    expansions = _optional(kdir / "expansions.yaml", "paragraphs")
+    scope = [ScopeNote.model_validate(n) for n in _optional(kdir / "scope.yaml", "notes")]
     return Knowledge(
         paragraphs={p["id"]: Paragraph.model_validate(p) for p in zh},
         english={p["id"]: p["text"].strip() for p in en},
         catalogue=load_catalogue(kdir),
         expansions={e["id"]: {"zh": e["zh"].strip(), "en": e["en"].strip()} for e in expansions},
+        scope={n.id: n for n in scope},
     )
+
+
+def _optional(path: Path, key: str) -> list[dict]:
+    return _load_yaml(path)[key] if path.exists() else []
 
 
 def pp12_resolutions(catalogue: dict[str, CatalogueEntry]) -> list[tuple[str, object]]:
@@ -101,9 +113,7 @@ _ReadableDumper.add_representer(
 )
 _ReadableDumper.add_representer(
     list,
-    lambda d, v: d.represent_sequence(
-        "tag:yaml.org,2002:seq", v, flow_style=all(isinstance(x, int | str) for x in v)
-    ),
+    lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=all(isinstance(x, int | str) for x in v)),
 )
 
 
@@ -227,11 +237,12 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
     chunks: list[Chunk] = []
     items = [(pid, p.kind) for pid, p in knowledge.paragraphs.items()]
     items += [(e.key, "catalogue") for e in knowledge.catalogue.values()]
+    items += [(n.key, "scope") for n in knowledge.scope.values()]
     for pid, kind in items:
         paragraph = knowledge.paragraphs.get(pid)
         for lang in ("zh", "en"):
             text = knowledge.text(pid, lang)
-            head = "" if kind == "catalogue" else heading(pid, lang, paragraph) + ": "
+            head = heading(pid, lang, paragraph) + ": " if paragraph else ""
             context = ""
             if paragraph and paragraph.cited_by:
                 context = " — " + " ".join(knowledge.text(c, lang) for c in paragraph.cited_by)
@@ -241,6 +252,9 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
             ]
             if pid in knowledge.expansions:
                 views.append(("expansion", "", head + knowledge.expansions[pid][lang]))
+            if kind == "scope":
+                note = knowledge.scope[pid[6:]]
+                views.append(("expansion", "", note.topic_zh if lang == "zh" else note.topic_en))
             for part, (view, shown, indexed) in enumerate(views):
                 chunks.append(
                     Chunk(

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["header", "sponsors", "preamble", "operative", "footnote", "catalogue"]
+Kind = Literal["header", "sponsors", "preamble", "operative", "footnote", "catalogue", "scope"]
 Lang = Literal["zh", "en"]
 View = Literal["text", "expansion"]
 
@@ -76,6 +76,21 @@ class CatalogueEntry(BaseModel):
         return f"CAT:{self.id}"
 
 
+class ScopeNote(BaseModel):
+    """A topic readers ask about that the text does not cover, and what to say instead."""
+
+    id: str
+    topic_en: str
+    topic_zh: str
+    statement_en: str
+    statement_zh: str
+    see_instead: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"SCOPE:{self.id}"
+
+
 class Chunk(BaseModel):
     """What goes into the store: one paragraph (or part of one) in one language."""
 
@@ -103,3 +118,38 @@ class Hit(BaseModel):
     score: float = Field(description="Fused score scaled to 0..1 (1 = first in both rankings).")
     text: dict[str, str] = Field(description="Text by language: zh official, en unofficial rendering.")
     footnotes: list[str] = Field(default_factory=list)
+
+
+class Message(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Citation(BaseModel):
+    doc: str = Field(description="Symbol of the document cited.")
+    paragraph: str = Field(description="Paragraph ID (PP3, OP2, FN5) or catalogue key (CAT:A/74/130).")
+    quote: str = Field(description="Verbatim span of the official (Chinese) text that supports the answer.")
+    translation: str = Field(description="The unofficial English rendering of the quoted part.")
+    supported: bool = Field(description="True when verification found the cited text to support its sentence.")
+
+
+class Timings(BaseModel):
+    retrieve_ms: float = 0.0
+    generate_ms: float = 0.0
+    verify_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Answer(BaseModel):
+    """What every generator returns after verification, and what the CLI, API and UI show."""
+
+    question: str
+    answer: str = Field(description="Markdown with inline paragraph markers such as [OP3].")
+    answerable: bool = Field(description="False when the text does not answer the question.")
+    language: Lang
+    citations: list[Citation] = Field(default_factory=list)
+    generator: str = Field(description="extractive, local or openai: what produced the answer.")
+    model: str | None = Field(None, description="Model name for LLM generators.")
+    notices: list[str] = Field(default_factory=list, description="Things the user should know, e.g. a fallback.")
+    timings: Timings = Field(default_factory=Timings)
+    draft: bool = Field(False, description="True for the unverified drafts a stream yields before the answer.")

@@ -57,8 +57,7 @@ def join_lines(parts: list[str]) -> str:
 
 def _needs_space(left: str, right: str) -> bool:
     return bool(
-        (ASCII_WORD.match(left) and IDEOGRAPH.match(right))
-        or (IDEOGRAPH.match(left) and ASCII_WORD.match(right))
+        (ASCII_WORD.match(left) and IDEOGRAPH.match(right)) or (IDEOGRAPH.match(left) and ASCII_WORD.match(right))
     )
 
 

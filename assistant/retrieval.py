@@ -31,9 +31,7 @@ def clean_query(question: str, max_chars: int) -> tuple[str, str | None]:
     if not text:
         raise BadInput("The question is empty: type a question about the resolution.")
     if len(text) > max_chars:
-        return text[
-            :max_chars
-        ], f"The question was {len(text)} characters long; only the first {max_chars} were used."
+        return text[:max_chars], f"The question was {len(text)} characters long; only the first {max_chars} were used."
     return text, None
 
 
@@ -85,8 +83,7 @@ class HybridRetriever(BaseRetriever):
         query, _ = clean_query(question, self.settings.max_query_chars)
         k = k or self.k
         dense_ids = [
-            cid
-            for cid, _ in self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
+            cid for cid, _ in self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
         ]
         lexical = sorted(self._bm25.scores(query).items(), key=lambda kv: -kv[1])
         lexical_ids = [self._order[i] for i, _ in lexical]
@@ -96,8 +93,26 @@ class HybridRetriever(BaseRetriever):
             for rank, key in enumerate(first_ranks(ids, self._chunks), start=1):
                 fused[key] += weight / (self.settings.rrf_k + rank)
         best = (1.0 + self.settings.lexical_weight) / (self.settings.rrf_k + 1)
-        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
-        return [self._hit(key, score / best) for key, score in ranked]
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])
+        return [self._hit(key, score / best) for key, score in ranked if self._first[key].kind != "scope"][:k]
+
+    def outside_scope(self, question: str) -> Hit | None:
+        """The scope note (a topic the text does not cover, knowledge/scope.yaml) whose words match the
+        question at least `scope_ratio` times as well as the best paragraph's (BM25), if any."""
+        if self._bm25 is None:
+            self.load()
+        query, _ = clean_query(question, self.settings.max_query_chars)
+        best: dict[str, tuple[float, str | None]] = {"scope": (0.0, None), "text": (0.0, None)}
+        for i, score in self._bm25.scores(query).items():
+            chunk = self._chunks[self._order[i]]
+            side = "scope" if chunk.kind == "scope" else "text"
+            if score > best[side][0]:
+                best[side] = (score, chunk.id)
+        (note_score, note), (text_score, _) = best["scope"], best["text"]
+        if note is None or note_score < self.settings.scope_ratio * text_score:
+            return None
+        chunk = self._chunks[note]
+        return self._hit((chunk.doc, chunk.paragraph), note_score / (note_score + text_score))
 
     def _hit(self, key: tuple[str, str], score: float) -> Hit:
         sample = self._first[key]
@@ -110,9 +125,5 @@ class HybridRetriever(BaseRetriever):
             footnotes=sample.footnotes,
         )
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [
-            Document(page_content=h.text.get("zh", ""), metadata=h.model_dump()) for h in self.search(query)
-        ]
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [Document(page_content=h.text.get("zh", ""), metadata=h.model_dump()) for h in self.search(query)]

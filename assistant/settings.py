@@ -4,8 +4,9 @@ the README and the environment all speak of the same thing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +50,43 @@ class Settings(BaseSettings):
         "languages.",
     )
     dense_candidates: int = Field(40, description="Chunks taken from the dense ranking before fusion.")
+    scope_ratio: float = Field(
+        1.0,
+        description="A question whose words match a scope note (knowledge/scope.yaml) at least this many times "
+        "as well as the best paragraph is answered 'the text does not say'.",
+    )
     max_query_chars: int = Field(
         2000, description="Longer questions are truncated to this many characters, with a warning."
+    )
+
+    generator: Literal["auto", "local", "openai", "extractive"] = Field(
+        "auto",
+        description="What writes answers. auto: the local model when installed, else extractive (no model).",
+    )
+    context_paragraphs: int = Field(4, description="Retrieved paragraphs given to an LLM generator.")
+    model_path: Path | None = Field(
+        None,
+        description="GGUF file of the local generator. Unset: data_dir/models/, installed by "
+        "`assistant model install` and checked against its sha256.",
+    )
+    llm_threads: int = Field(2, description="CPU threads of the local model.")
+    llm_context: int = Field(4096, description="Context window (tokens) of the local model.")
+    llm_timeout: float = Field(60.0, description="Seconds before an LLM call is abandoned for the fallback.")
+    max_answer_tokens: int = Field(200, description="Longest answer an LLM may write, in tokens.")
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"),
+        description="Endpoint of the `openai` generator: vLLM, Ollama, llama-server, OpenAI.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"),
+        description="Key for that endpoint; never logged or shown.",
+    )
+    openai_model: str = Field(
+        "gpt-4o-mini",
+        validation_alias=AliasChoices("OPENAI_MODEL", "ASSISTANT_OPENAI_MODEL"),
+        description="Model name at that endpoint.",
     )
 
     @property

@@ -143,9 +143,7 @@ class Store:
 
     def chunks(self) -> list[Chunk]:
         got = self.collection().get(include=["documents", "metadatas"])
-        return [
-            _chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
+        return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
 
     def dense(self, vector: list[float], n: int) -> list[tuple[str, float]]:
         """Chunk IDs by cosine similarity, best first."""

@@ -9,7 +9,7 @@ def test_one_chunk_per_paragraph_and_language(tmp_path):
     settings = Settings(data_dir=tmp_path)
     k = load(settings)
     chunks = build_chunks(k, settings)
-    keys = Counter((c.paragraph, c.lang) for c in chunks if c.kind != "catalogue" and c.view == "text")
+    keys = Counter((c.paragraph, c.lang) for c in chunks if c.kind not in ("catalogue", "scope") and c.view == "text")
     assert set(keys) == {(p, lang) for p in k.paragraphs for lang in ("zh", "en")}
     split = {key for key, n in keys.items() if n > 1}
     assert all(count_tokens(k.text(p, lang), settings) > settings.chunk_tokens for p, lang in split)

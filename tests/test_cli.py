@@ -21,9 +21,7 @@ def test_search_json(built):
 
 
 def test_stdin_gives_one_json_list_per_line(built):
-    out = run_cli(
-        "search", "-", "--json", "--k", "1", data_dir=built.data_dir, stdin="人权\n\nWhat is A/74/130?\n"
-    )
+    out = run_cli("search", "-", "--json", "--k", "1", data_dir=built.data_dir, stdin="人权\n\nWhat is A/74/130?\n")
     lines = out.stdout.splitlines()
     assert out.returncode == 0 and len(lines) == 3
     assert json.loads(lines[0])[0]["paragraph"] == "PP17"

@@ -30,10 +30,7 @@ def test_tiktoken_works_from_the_packaged_encoding(tmp_path):
     from assistant.tokens import encoding
 
     enc = encoding(tmp_path / "tiktoken")
-    assert (
-        enc.decode(enc.encode("打击为犯罪目的使用信息和通信技术行为"))
-        == "打击为犯罪目的使用信息和通信技术行为"
-    )
+    assert enc.decode(enc.encode("打击为犯罪目的使用信息和通信技术行为")) == "打击为犯罪目的使用信息和通信技术行为"
 
 
 def test_no_code_uses_downloading_defaults():

@@ -68,3 +68,17 @@ def test_hits_show_the_paragraph_never_its_expansion(retriever):
     k = load(retriever.settings)
     for hit in retriever.search("Which countries sponsored the draft?", 5):
         assert hit.text == {"zh": k.text(hit.paragraph, "zh"), "en": k.text(hit.paragraph, "en")}
+
+
+def test_scope_notes_are_never_search_hits_but_flag_questions_outside_the_text(retriever):
+    assert all(h.kind != "scope" for h in retriever.search("How many votes were cast against it?", 10))
+    assert retriever.outside_scope("How many votes were cast against it?").paragraph == "SCOPE:votes"
+    assert retriever.outside_scope("Where will the organizational session be held?") is None
+
+
+def test_scope_notes_point_to_real_paragraphs():
+    from assistant.knowledge import load
+    from assistant.settings import Settings
+
+    k = load(Settings())
+    assert k.scope and all(set(n.see_instead) <= set(k.paragraphs) for n in k.scope.values())

@@ -24,9 +24,7 @@ def test_changed_paragraph_replaces_the_old_one(tmp_path, embedder):
     en = yaml.safe_load((kdir / "paragraphs.en.yaml").read_text())
     for p in en["paragraphs"]:
         if p["id"] == "PP17":
-            p["text"] = (
-                "Reaffirming the importance of respecting human rights and fundamental freedoms online,"
-            )
+            p["text"] = "Reaffirming the importance of respecting human rights and fundamental freedoms online,"
     (kdir / "paragraphs.en.yaml").write_text(yaml.safe_dump(en, allow_unicode=True))
     report = ingest(settings, embedder=embedder)
     assert (report.added, report.removed) == (1, 1)
@@ -63,9 +61,7 @@ def test_chroma_server_ingest_and_search(chroma_server, tmp_path, embedder):
     report = ingest(settings, embedder=embedder)
     assert report.added > 100
     assert not (tmp_path / "chroma").exists()  # nothing went to the embedded store
-    hits = open_retriever(settings, embedder=embedder).search(
-        "Where will the organizational session be held?"
-    )
+    hits = open_retriever(settings, embedder=embedder).search("Where will the organizational session be held?")
     assert hits[0].paragraph == "OP3"
     assert ingest(settings, embedder=embedder).added == 0
 

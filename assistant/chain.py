@@ -1,0 +1,197 @@
+"""The answer chain: follow-up -> standalone question -> retrieve -> generate -> verify -> Answer.
+
+`build_chain()` returns a LangChain Runnable, so invoke, stream, batch and ainvoke come free.
+`stream` yields draft Answers (draft=True) while the generator writes, then the verified Answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from .errors import UserError
+from .generation import NOT_IN_TEXT, ChatGenerator, ExtractiveGenerator, detect_language
+from .indexing import open_retriever
+from .llm import ModelUnavailable, local_model_path
+from .models import Answer, Citation, Hit, Lang, Message, Timings
+from .retrieval import HybridRetriever, clean_query
+from .settings import Settings
+from .verification import cite, verify
+
+log = logging.getLogger(__name__)
+
+NOT_SAID = {
+    "en": "The text does not say this.",
+    "zh": "案文没有说明这一点。",
+}
+NEAREST = {
+    "en": "The nearest paragraphs, for reference only (they do not answer the question): {ids}.",
+    "zh": "最接近的段落（仅供参考，并不回答这个问题）：{ids}。",
+}
+FALLBACK = "The {name} generator failed ({reason}); this answer is extractive."
+
+
+def standalone(question: str, history: list[Message]) -> str:
+    """A follow-up ("And where?") is searched together with the question it follows."""
+    previous = [m.content for m in history if m.role == "user"]
+    return f"{previous[-1]} {question}" if previous else question
+
+
+class AnswerChain(Runnable[dict, Answer]):
+    """Input: {"question": str, "history": [{"role", "content"}...], "generator": optional name}."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.extractive = ExtractiveGenerator()
+        self._chat: dict[str, ChatGenerator] = {}
+
+    # --- choosing a generator -----------------------------------------------------------------
+
+    def default_generator(self) -> str:
+        if self.settings.generator != "auto":
+            return self.settings.generator
+        return "local" if local_model_path(self.settings).exists() else "extractive"
+
+    def generator(self, name: str | None):
+        name = name or self.default_generator()
+        if name == "extractive":
+            return self.extractive
+        if name not in ("local", "openai"):
+            raise UserError(f"Unknown generator {name!r}: use local, openai or extractive.")
+        if name not in self._chat:
+            self._chat[name] = ChatGenerator(self.settings, name)
+        return self._chat[name]
+
+    # --- the Runnable -------------------------------------------------------------------------
+
+    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        return deque(self.stream(input, config, **kwargs), maxlen=1)[0]
+
+    def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
+        started = time.perf_counter()
+        question, notice = clean_query(str(input.get("question", "")), self.settings.max_query_chars)
+        history = [Message.model_validate(m) for m in input.get("history") or []]
+        lang = detect_language(question)
+        notices = [notice] if notice else []
+
+        t0 = time.perf_counter()
+        query = standalone(question, history)
+        evidence = self.retriever.search(query, input.get("k") or self.settings.k)
+        note = self.retriever.outside_scope(query)
+        timings = Timings(retrieve_ms=_ms(t0))
+        if not evidence or note:
+            yield self._not_said(question, lang, evidence, note, notices, timings, started, "extractive", None)
+            return
+
+        generator = self.generator(input.get("generator"))
+        draft, t1 = "", time.perf_counter()
+        try:
+            for piece in generator.stream(question, lang, evidence, config):
+                draft += piece
+                yield self._answer(question, draft, lang, [], generator, notices, timings, draft=True)
+        except (ModelUnavailable, Exception) as exc:  # a dead or missing model must not cost the answer
+            log.warning("generator %s failed", generator.name, exc_info=True)
+            notices.append(FALLBACK.format(name=generator.name, reason=_reason(exc)))
+            generator = self.extractive
+            draft = self.extractive.draft(question, lang, evidence)
+        timings.generate_ms = _ms(t1)
+
+        t2 = time.perf_counter()
+        if NOT_IN_TEXT in draft.upper():
+            yield self._not_said(
+                question, lang, evidence, None, notices, timings, started, generator.name, generator.model
+            )
+            return
+        checked = verify(draft, evidence)
+        if not checked.text and generator is not self.extractive:
+            notices.append("The model's answer could not be verified against the text; this answer is extractive.")
+            generator = self.extractive
+            checked = verify(self.extractive.draft(question, lang, evidence), evidence)
+        if checked.attributed:
+            notices.append(
+                f"{checked.attributed} sentence(s) had no marker; the verifier cited the paragraph holding them."
+            )
+        if checked.dropped and checked.text:
+            notices.append(f"{len(checked.dropped)} sentence(s) not supported by the cited paragraphs were removed.")
+        timings.verify_ms = _ms(t2)
+        timings.total_ms = _ms(started)
+        if not checked.text:
+            yield self._not_said(
+                question, lang, evidence, None, notices, timings, started, generator.name, generator.model
+            )
+            return
+        answer = self._answer(question, checked.text, lang, checked.citations, generator, notices, timings)
+        yield answer
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _answer(self, question, text, lang, citations, generator, notices, timings, draft=False) -> Answer:
+        return Answer(
+            question=question,
+            answer=text,
+            answerable=True,
+            language=lang,
+            citations=citations,
+            generator=generator.name,
+            model=None if draft else generator.model,
+            notices=list(notices),
+            timings=timings,
+            draft=draft,
+        )
+
+    def _not_said(self, question, lang, evidence, note, notices, timings, started, name, model) -> Answer:
+        """'The text does not say', what it does cover nearby, and no citation presented as support."""
+        parts = [NOT_SAID[lang]]
+        if note:
+            parts.append(note.text.get(lang, ""))
+        nearest = evidence[:2]
+        if nearest:
+            parts.append(NEAREST[lang].format(ids=", ".join(h.paragraph for h in nearest)))
+        timings.total_ms = _ms(started)
+        return Answer(
+            question=question,
+            answer=("" if lang == "zh" else " ").join(p for p in parts if p),
+            answerable=False,
+            language=lang,
+            citations=[_reference(h) for h in nearest],
+            generator=name,
+            model=model,
+            notices=list(notices),
+            timings=timings,
+        )
+
+
+def _reference(hit: Hit) -> Citation:
+    return cite(hit, "").model_copy(update={"supported": False})
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
+
+
+def build_chain(settings: Settings | None = None, retriever: HybridRetriever | None = None) -> AnswerChain:
+    settings = settings or Settings()
+    return AnswerChain(settings, retriever or open_retriever(settings))
+
+
+class Assistant:
+    """The embeddable Python API: `Assistant().ask("...")`."""
+
+    def __init__(self, settings: Settings | None = None, retriever: HybridRetriever | None = None) -> None:
+        self.chain = build_chain(settings, retriever)
+
+    def ask(self, question: str, history: list[dict] | None = None, generator: str | None = None) -> Answer:
+        return self.chain.invoke({"question": question, "history": history or [], "generator": generator})
+
+
+__all__ = ["Answer", "AnswerChain", "Assistant", "Lang", "build_chain"]

@@ -1,0 +1,94 @@
+"""Generators turn a question and its retrieved paragraphs into a draft with [ID] markers. Drafts
+are never shown as they are: verification (verification.py) decides what survives.
+
+- extractive: no model; quotes the parts of the retrieved paragraphs that answer.
+- local / openai: an LLM through ChatOpenAI, prompted from prompts/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
+
+from .models import Hit, Lang
+from .settings import ROOT, Settings
+from .verification import SHORT_PARAGRAPH, best_span
+
+NOT_IN_TEXT = "NOT IN TEXT"
+RUNNER_UP = 0.8  # a further paragraph is quoted when its score is this close to the best
+
+
+def detect_language(text: str) -> Lang:
+    """Chinese when ideographs carry the question; anything else is answered in English."""
+    ideographs = len(re.findall(r"[\u4e00-\u9fff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "zh" if ideographs and ideographs * 3 >= latin else "en"
+
+
+class ExtractiveGenerator:
+    name = "extractive"
+    model = None
+
+    def draft(self, question: str, lang: Lang, hits: list[Hit]) -> str:
+        chosen = [h for h in hits[:3] if h.score >= RUNNER_UP * hits[0].score] if hits else []
+        return "\n".join(self._line(question, lang, h) for h in chosen)
+
+    @staticmethod
+    def _line(question: str, lang: Lang, hit: Hit) -> str:
+        zh, en = hit.text.get("zh", ""), hit.text.get("en", "")
+        if hit.kind == "catalogue":  # the project's own catalogue: no official text to set beside it
+            return f"- {hit.text.get(lang, zh)} [{hit.paragraph}]"
+        if lang == "zh":
+            span = zh if len(zh) <= SHORT_PARAGRAPH else best_span(zh, "zh", question)
+            return f"- {span} [{hit.paragraph}]"
+        span = en if len(zh) <= SHORT_PARAGRAPH else best_span(en, "en", question)
+        official = zh if len(zh) <= SHORT_PARAGRAPH else best_span(zh, "zh", span)
+        return f"- {span} (official text: “{official}”) [{hit.paragraph}]"
+
+    def stream(self, question: str, lang: Lang, hits: list[Hit], config: RunnableConfig | None) -> Iterator[str]:
+        yield self.draft(question, lang, hits)
+
+
+def load_prompt(name: str) -> str:
+    return (ROOT / "prompts" / name).read_text(encoding="utf-8").strip()
+
+
+class ChatGenerator:
+    """An LLM generator; `kind` is local or openai. The chat model is made on first use, so choosing
+    this generator costs nothing until a question needs it."""
+
+    def __init__(self, settings: Settings, kind: str) -> None:
+        self.settings = settings
+        self.name = kind
+        self._llm = None
+        self.system = {lang: load_prompt(f"answer.{lang}.md") for lang in ("zh", "en")}
+        self.context = load_prompt("context.md")
+
+    @property
+    def llm(self):
+        if self._llm is None:
+            from .llm import chat_model
+
+            self._llm = chat_model(self.settings, self.name)
+        return self._llm
+
+    @property
+    def model(self) -> str:
+        return getattr(self.llm, "model_name", None) or self.name
+
+    def messages(self, question: str, lang: Lang, hits: list[Hit]) -> list:
+        paragraphs = "\n".join(
+            f"[{h.paragraph}] {h.text.get(lang) or h.text.get('zh', '')}"
+            for h in hits[: self.settings.context_paragraphs]
+        )
+        return [
+            SystemMessage(self.system[lang]),
+            HumanMessage(self.context.format(paragraphs=paragraphs, question=question)),
+        ]
+
+    def stream(self, question: str, lang: Lang, hits: list[Hit], config: RunnableConfig | None) -> Iterator[str]:
+        for chunk in self.llm.stream(self.messages(question, lang, hits), config=config):
+            if chunk.content:
+                yield chunk.content

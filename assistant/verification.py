@@ -1,0 +1,168 @@
+"""Where citations are checked, for every generator, before anything is shown.
+
+A sentence survives only if it cites at least one retrieved paragraph and every number, date and
+symbol in it occurs in the paragraphs it cites (in either language). Each citation carries a
+verbatim quote of the official text and the English rendering of the quoted part."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .facts import facts, unsupported
+from .lexical import tokenize
+from .models import Citation, Hit
+
+MARKER = re.compile(r"\[([^\[\]]{2,120})\]")
+ID = re.compile(r"^(?:HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+)$")
+SENTENCE_END = re.compile(
+    r"(?<=[。！？!?])(?![”\]])|(?<=\.)(?<!chap\.)(?<!sect\.)(?<!No\.)(?<!\d\.)\s+(?=[A-Z“(\u4e00-\u9fff-])|\n+"
+)
+QUOTATION = re.compile(r"“[^”]*”")
+TRAILING_MARKERS = re.compile(r"([。！？.!?])\s*((?:\[[^\[\]]+\]\s*)+)")
+ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain to be cited for it
+SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
+CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
+
+
+def markers(text: str) -> list[str]:
+    """Paragraph IDs cited in `text`, in order, from markers like [OP3] or [PP6, FN1]."""
+    found: list[str] = []
+    for group in MARKER.findall(text):
+        for token in re.split(r"[\s,;，；、]+", group.strip()):
+            if ID.match(token) and token not in found:
+                found.append(token)
+    return found
+
+
+def strip_markers(text: str) -> str:
+    return MARKER.sub(lambda m: "" if markers(m.group(0)) else m.group(0), text).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Answer sentences, each keeping its markers, also those written after its full stop."""
+    text = TRAILING_MARKERS.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", text)
+    quoted: list[str] = []
+
+    def hide(match: re.Match) -> str:  # a quotation is never split, whatever stops it contains
+        quoted.append(match.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    hidden = QUOTATION.sub(hide, text)
+    parts = [s.strip() for s in SENTENCE_END.split(hidden) if s and s.strip()]
+    return [re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], p) for p in parts]
+
+
+def clauses(text: str, lang: str) -> list[str]:
+    return [c for c in CLAUSE[lang].split(text) if c.strip()]
+
+
+def best_span(text: str, lang: str, probe: str) -> str:
+    """The clause run of `text` that shares most with `probe` (facts first, then words), verbatim."""
+    parts = clauses(text, lang)
+    if len(parts) <= 2:
+        return text
+    want_facts, want_words = facts(probe), set(tokenize(probe))
+    scored = [(2 * len(facts(p) & want_facts) + len(set(tokenize(p)) & want_words), i) for i, p in enumerate(parts)]
+    score, i = max(scored)
+    if score == 0:
+        return text
+    j = i + 1
+    while j < len(parts) and not re.search(r"[。；.;]\s*$", parts[j - 1]) and j - i < 3:
+        j += 1
+    return "".join(parts[i:j]).strip() if lang == "zh" else " ".join(p.strip() for p in parts[i:j])
+
+
+def cite(hit: Hit, sentence: str) -> Citation:
+    """A citation of `hit` for `sentence`: the official span it rests on and its English."""
+    zh, en = hit.text.get("zh", ""), hit.text.get("en", "")
+    if len(zh) <= SHORT_PARAGRAPH:
+        return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=zh or en, translation=en, supported=True)
+    quote = best_span(zh, "zh", sentence)
+    translation = best_span(en, "en", sentence + " " + quote) if en else ""
+    return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=quote, translation=translation, supported=True)
+
+
+@dataclass
+class Verified:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    attributed: int = 0
+
+
+def verify(draft: str, hits: list[Hit]) -> Verified:
+    """Keep the sentences whose citations point to retrieved paragraphs that contain their facts;
+    the draft's line structure (bullets, paragraphs) is kept."""
+    retrieved = {h.paragraph: h for h in hits}
+    lines: list[str] = []
+    citations: dict[str, Citation] = {}
+    dropped: list[str] = []
+    attributed = 0
+    for line in draft.splitlines():
+        kept: list[str] = []
+        for sentence in _claims(sentences(line)):
+            cited = [retrieved[p] for p in markers(sentence) if p in retrieved]
+            body = strip_markers(sentence)
+            if not body.strip("-*• "):
+                continue
+            if not markers(sentence) and (source := attribute(body, hits)):
+                cited, sentence = [source], _with_marker(sentence, source.paragraph)
+                attributed += 1
+            if not cited or unsupported(body, [t for h in cited for t in h.text.values()]):
+                dropped.append(sentence)
+                continue
+            kept.append(MARKER.sub(lambda m: _only_retrieved(m.group(0), retrieved), sentence))
+            for hit in cited:
+                citations.setdefault(hit.paragraph, cite(hit, body))
+        if kept:
+            lines.append(_join(kept))
+    return Verified(text="\n".join(lines), citations=list(citations.values()), dropped=dropped, attributed=attributed)
+
+
+def attribute(claim: str, hits: list[Hit]) -> Hit | None:
+    """The retrieved paragraph that a claim without markers restates: it holds all the claim's facts
+    and most of its words. Small models often forget markers; the claim is still checked."""
+    words = set(tokenize(claim))
+    if len(words) < 2:
+        return None
+    best, best_share = None, ATTRIBUTION_OVERLAP
+    for hit in hits:
+        texts = list(hit.text.values())
+        if unsupported(claim, texts):
+            continue
+        share = len(words & set(tokenize(" ".join(texts)))) / len(words)
+        if share >= best_share:
+            best, best_share = hit, share
+    return best
+
+
+def _with_marker(sentence: str, pid: str) -> str:
+    match = re.search(r"[。！？.!?]$", sentence)
+    return f"{sentence[: match.start()]} [{pid}]{match.group(0)}" if match else f"{sentence} [{pid}]"
+
+
+def _claims(parts: list[str]) -> list[str]:
+    """A marker covers the unmarked sentences just before it on its line ("X. Y [OP3]." cites OP3
+    for both); the facts of each claim are still checked against what it cites."""
+    claims: list[str] = []
+    pending = ""
+    for part in parts:
+        pending = f"{pending} {part}".strip() if pending else part
+        if markers(part):
+            claims.append(pending)
+            pending = ""
+    return claims + ([pending] if pending else [])
+
+
+def _only_retrieved(marker: str, retrieved: dict[str, Hit]) -> str:
+    ids = [p for p in markers(marker) if p in retrieved]
+    return f"[{', '.join(ids)}]" if ids else ("" if markers(marker) else marker)
+
+
+def _join(kept: list[str]) -> str:
+    """Sentences of one line: a space after Latin text, none between Chinese sentences."""
+    out = kept[0]
+    for sentence in kept[1:]:
+        out += ("" if re.search(r"[。！？]$", out) and not re.match(r"[A-Za-z]", sentence) else " ") + sentence
+    return out

@@ -1,0 +1,103 @@
+"""The answer chain with the extractive generator: what users see, end to end."""
+
+import asyncio
+import json
+
+import pytest
+from conftest import run_cli
+
+from assistant.chain import AnswerChain
+from assistant.models import Answer
+
+
+@pytest.fixture(scope="module")
+def chain(built, retriever):
+    return AnswerChain(built.model_copy(update={"generator": "extractive"}), retriever)
+
+
+def _facts_ok(answer: Answer, chain) -> bool:
+    from assistant.facts import unsupported
+    from assistant.verification import strip_markers
+
+    texts = [t for c in answer.citations for t in chain.retriever._texts[(c.doc, c.paragraph)].values()]
+    return not unsupported(strip_markers(answer.answer), texts)
+
+
+def test_english_question_gets_english_rendering_with_official_text(chain):
+    answer = chain.invoke({"question": "When and where will the organizational session be held?"})
+    assert answer.answerable and answer.language == "en" and answer.generator == "extractive"
+    assert "[OP3]" in answer.answer and "August 2020" in answer.answer and "New York" in answer.answer
+    assert "2020 年 8 月" in answer.answer  # the official text alongside
+    op3 = next(c for c in answer.citations if c.paragraph == "OP3")
+    assert op3.supported and op3.quote in chain.retriever._texts[("A/C.3/74/L.11/Rev.1", "OP3")]["zh"]
+    assert _facts_ok(answer, chain)
+
+
+def test_chinese_question_gets_the_official_text(chain):
+    answer = chain.invoke({"question": "特设委员会的组织会议什么时候在哪里开？"})
+    assert answer.language == "zh" and "2020 年 8 月" in answer.answer and "[OP3]" in answer.answer
+
+
+def test_follow_up_uses_history(chain):
+    history = [
+        {"role": "user", "content": "What will the ad hoc committee's organizational session decide?"},
+        {"role": "assistant", "content": "It will agree on an outline and modalities of its activities [OP3]."},
+    ]
+    answer = chain.invoke({"question": "And where will it be held?", "history": history})
+    assert any(c.paragraph == "OP3" for c in answer.citations)
+
+
+def test_not_in_text_is_said_plainly_with_no_supporting_citation(chain):
+    answer = chain.invoke({"question": "How many States voted in favour when the General Assembly adopted it?"})
+    assert not answer.answerable
+    assert answer.answer.startswith("The text does not say")
+    assert all(not c.supported for c in answer.citations)
+
+
+def test_stream_yields_drafts_then_the_verified_answer(chain):
+    parts = list(chain.stream({"question": "人工智能"}))
+    assert parts[-1].draft is False and all(p.draft for p in parts[:-1])
+    assert any(c.paragraph == "PP2" for c in parts[-1].citations)
+
+
+def test_batch_and_ainvoke(chain):
+    answers = chain.batch([{"question": "human rights"}, {"question": "谁是提案国？"}])
+    assert [a.citations[0].paragraph for a in answers] == ["PP17", "SPONSORS"]
+    answer = asyncio.run(chain.ainvoke({"question": "What is A/74/130?"}))
+    assert {"CAT:A/74/130", "FN5", "OP1"} & {c.paragraph for c in answer.citations}
+
+
+def test_model_missing_falls_back_with_a_notice_and_next_question_works(built, retriever, tmp_path):
+    settings = built.model_copy(update={"generator": "local", "model_path": tmp_path / "missing.gguf"})
+    chain = AnswerChain(settings, retriever)
+    for _ in range(2):
+        answer = chain.invoke({"question": "Where will the organizational session be held?"})
+        assert answer.generator == "extractive" and answer.answerable
+        assert any("local generator failed" in n and "missing.gguf" in n for n in answer.notices)
+
+
+def test_cli_ask_json_and_stdin(built):
+    out = run_cli(
+        "ask",
+        "Who pays for delegates of developing countries?",
+        "--json",
+        "--generator",
+        "extractive",
+        data_dir=built.data_dir,
+    )
+    assert out.returncode == 0, out.stderr
+    answer = Answer.model_validate_json(out.stdout)
+    assert any(c.paragraph == "OP5" for c in answer.citations)
+    out = run_cli("ask", "-", "--generator", "extractive", data_dir=built.data_dir, stdin="人权\n\n")
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2 and json.loads(lines[0])["citations"] and "empty" in json.loads(lines[1])["error"]
+
+
+def test_cli_ask_empty_question_and_schema(built):
+    out = run_cli("ask", "  ", data_dir=built.data_dir)
+    assert (
+        out.returncode == 2
+        and out.stderr.strip() == "Error: The question is empty: type a question about the resolution."
+    )
+    schema = json.loads(run_cli("schema", data_dir=built.data_dir).stdout)
+    assert {"answer", "answerable", "citations", "timings"} <= set(schema["properties"])

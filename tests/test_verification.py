@@ -1,0 +1,53 @@
+from assistant.models import Hit
+from assistant.verification import markers, sentences, verify
+
+OP3 = Hit(
+    doc="A/C.3/74/L.11/Rev.1",
+    paragraph="OP3",
+    kind="operative",
+    score=1.0,
+    text={
+        "zh": "3. 又决定特设委员会应于 2020 年 8 月在纽约召开为期三天的组织会议，以便商定其进一步活动的纲要和方式，"
+        "提交大会第七十五届会议审议和核准；",
+        "en": "3. Also decides that the ad hoc committee shall convene a three-day organizational session in New York "
+        "in August 2020 in order to agree on an outline and modalities for its further activities, to be submitted "
+        "to the General Assembly at its seventy-fifth session for its consideration and approval;",
+    },
+)
+
+
+def test_supported_sentence_survives_with_a_verbatim_quote():
+    out = verify("The committee meets in New York in August 2020 for three days [OP3].", [OP3])
+    assert out.text == "The committee meets in New York in August 2020 for three days [OP3]."
+    [citation] = out.citations
+    assert citation.paragraph == "OP3" and citation.quote in OP3.text["zh"] and citation.supported
+    assert citation.translation in OP3.text["en"]
+
+
+def test_misread_date_is_dropped():
+    out = verify("The session is on August 20, 2020 [OP3]. It lasts three days [OP3].", [OP3])
+    assert out.text == "It lasts three days [OP3]."
+    assert out.dropped == ["The session is on August 20, 2020 [OP3]."]
+
+
+def test_citation_of_a_paragraph_not_retrieved_is_dropped():
+    out = verify("It was adopted by recorded vote [OP7]. 会议在纽约举行 [OP3]。", [OP3])
+    assert out.text == "会议在纽约举行 [OP3]。"
+    assert [c.paragraph for c in out.citations] == ["OP3"]
+
+
+def test_uncited_sentence_is_dropped_and_marker_covers_the_run_before_it():
+    assert verify("The text is about cybercrime.", [OP3]).text == ""
+    assert (
+        verify("It meets in New York. In August 2020 [OP3].", [OP3]).text
+        == "It meets in New York. In August 2020 [OP3]."
+    )
+
+
+def test_markers_written_after_the_full_stop_belong_to_that_sentence():
+    assert sentences("A is true. [OP3] B is true [OP3].") == ["A is true [OP3].", "B is true [OP3]."]
+    assert markers("x [PP6, FN1] y [CAT:A/74/130] z [note]") == ["PP6", "FN1", "CAT:A/74/130"]
+
+
+def test_unretrieved_ids_are_removed_from_a_kept_marker():
+    assert verify("It meets in New York [OP3, OP9].", [OP3]).text == "It meets in New York [OP3]."
