@@ -80,13 +80,19 @@ class ChatGenerator:
 
     def messages(self, question: str, lang: Lang, hits: list[Hit]) -> list:
         paragraphs = "\n".join(
-            f"[{h.paragraph}] {h.text.get(lang) or h.text.get('zh', '')}"
-            for h in hits[: self.settings.context_paragraphs]
+            f"[{h.paragraph}] {self._passage(h, lang, question)}" for h in hits[: self.settings.context_paragraphs]
         )
         return [
             SystemMessage(self.system[lang]),
             HumanMessage(self.context.format(paragraphs=paragraphs, question=question)),
         ]
+
+    @staticmethod
+    def _passage(hit: Hit, lang: Lang, question: str) -> str:
+        """The paragraph in the question's language; a long one only by its clauses nearest the question,
+        since every prompt token costs the local model about 20 ms before its first word."""
+        text = hit.text.get(lang) or hit.text.get("zh", "")
+        return text if len(hit.text.get("zh", text)) <= SHORT_PARAGRAPH else best_span(text, lang, question)
 
     def stream(self, question: str, lang: Lang, hits: list[Hit], config: RunnableConfig | None) -> Iterator[str]:
         for chunk in self.llm.stream(self.messages(question, lang, hits), config=config):

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
         "auto",
         description="What writes answers. auto: the local model when installed, else extractive (no model).",
     )
-    context_paragraphs: int = Field(4, description="Retrieved paragraphs given to an LLM generator.")
+    context_paragraphs: int = Field(3, description="Retrieved paragraphs given to an LLM generator.")
     model_path: Path | None = Field(
         None,
         description="GGUF file of the local generator. Unset: data_dir/models/, installed by "
