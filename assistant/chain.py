@@ -16,7 +16,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from .errors import UserError
 from .generation import NOT_IN_TEXT, ChatGenerator, ExtractiveGenerator, detect_language
 from .indexing import open_retriever
-from .llm import ModelUnavailable, local_model_path
+from .llm import local_model_path
 from .models import Answer, Citation, Hit, Lang, Message, Timings
 from .retrieval import HybridRetriever, clean_query
 from .settings import Settings
@@ -94,7 +94,7 @@ class AnswerChain(Runnable[dict, Answer]):
             for piece in generator.stream(question, lang, evidence, config):
                 draft += piece
                 yield self._answer(question, draft, lang, [], generator, notices, timings, draft=True)
-        except (ModelUnavailable, Exception) as exc:  # a dead or missing model must not cost the answer
+        except Exception as exc:  # a missing, corrupt, slow or dead model must not cost the answer
             log.warning("generator %s failed", generator.name, exc_info=True)
             notices.append(FALLBACK.format(name=generator.name, reason=_reason(exc)))
             generator = self.extractive

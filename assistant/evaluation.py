@@ -142,16 +142,13 @@ def load_answer_items(path: Path) -> list[AnswerItem]:
     return [AnswerItem.model_validate_json(line) for line in lines if line.strip()]
 
 
-def judge(item: AnswerItem, answer: Answer) -> AnswerResult:
+def judge(item: AnswerItem, answer: Answer, texts: dict[str, list[str]]) -> AnswerResult:
+    """Score one answer; `texts` holds each paragraph's texts, since facts may come from any part of a
+    cited paragraph, not only its quoted span."""
     supported = [c for c in answer.citations if c.supported]
     cited = [c.paragraph for c in supported]
-    sources = [t for c in supported for t in (c.quote, c.translation)]
-    # Facts are checked against the whole cited paragraph, not only the quoted span.
-    fabricated = (
-        sorted(unsupported(strip_markers(answer.answer), sources + _paragraph_texts(answer)))
-        if answer.answerable
-        else []
-    )
+    sources = [t for c in supported for t in (c.quote, c.translation, *texts.get(c.paragraph, []))]
+    fabricated = sorted(unsupported(strip_markers(answer.answer), sources)) if answer.answerable else []
     return AnswerResult(
         id=item.id,
         category=item.category,
@@ -168,20 +165,12 @@ def judge(item: AnswerItem, answer: Answer) -> AnswerResult:
     )
 
 
-_TEXTS: dict[str, list[str]] = {}
-
-
-def _paragraph_texts(answer: Answer) -> list[str]:
-    return [t for c in answer.citations if c.supported for t in _TEXTS.get(c.paragraph, [])]
-
-
 def evaluate_answers(chain, items: list[AnswerItem], generator: str | None = None) -> AnswerReport:
-    texts = chain.retriever._texts
-    _TEXTS.update({pid: list(by.values()) for (_, pid), by in texts.items()})
+    texts = {pid: list(by.values()) for (_, pid), by in chain.retriever.paragraph_texts().items()}
     results = []
     for item in items:
         answer = chain.invoke({"question": item.question, "history": item.history, "generator": generator})
-        results.append(judge(item, answer))
+        results.append(judge(item, answer, texts))
     return summarise(results, generator or chain.default_generator())
 
 

@@ -77,6 +77,12 @@ class HybridRetriever(BaseRetriever):
         }
         return self
 
+    def paragraph_texts(self) -> dict[tuple[str, str], dict[str, str]]:
+        """Text by language of every indexed paragraph, keyed by (doc, paragraph)."""
+        if self._bm25 is None:
+            self.load()
+        return dict(self._texts)
+
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         if self._bm25 is None:
             self.load()

@@ -19,7 +19,7 @@ def _facts_ok(answer: Answer, chain) -> bool:
     from assistant.facts import unsupported
     from assistant.verification import strip_markers
 
-    texts = [t for c in answer.citations for t in chain.retriever._texts[(c.doc, c.paragraph)].values()]
+    texts = [t for c in answer.citations for t in chain.retriever.paragraph_texts()[(c.doc, c.paragraph)].values()]
     return not unsupported(strip_markers(answer.answer), texts)
 
 
@@ -29,7 +29,7 @@ def test_english_question_gets_english_rendering_with_official_text(chain):
     assert "[OP3]" in answer.answer and "August 2020" in answer.answer and "New York" in answer.answer
     assert "2020 年 8 月" in answer.answer  # the official text alongside
     op3 = next(c for c in answer.citations if c.paragraph == "OP3")
-    assert op3.supported and op3.quote in chain.retriever._texts[("A/C.3/74/L.11/Rev.1", "OP3")]["zh"]
+    assert op3.supported and op3.quote in chain.retriever.paragraph_texts()[("A/C.3/74/L.11/Rev.1", "OP3")]["zh"]
     assert _facts_ok(answer, chain)
 
 

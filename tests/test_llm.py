@@ -14,7 +14,7 @@ QUESTION = "Where will the organizational session of the ad hoc committee be hel
 
 
 def _shown_is_verified(answer, chain):
-    texts = [t for c in answer.citations for t in chain.retriever._texts[(c.doc, c.paragraph)].values()]
+    texts = [t for c in answer.citations for t in chain.retriever.paragraph_texts()[(c.doc, c.paragraph)].values()]
     assert all(c.supported for c in answer.citations) or not answer.answerable
     assert not answer.answerable or not unsupported(strip_markers(answer.answer), texts)
 
