@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .models import RESOLUTION, CatalogueEntry, Chunk, Kind, Lang, Paragraph, Repair, ScopeNote
+from .models import RESOLUTION, CatalogueEntry, Chunk, Lang, Paragraph, Repair, ScopeNote
 from .parsing import parse_seed, repair_pp12
 from .settings import Settings
 from .tokens import count_tokens
@@ -42,11 +42,6 @@ class Knowledge:
             entry = self.catalogue[pid[4:]]
             return catalogue_text(entry, lang)
         return self.paragraphs[pid].text if lang == "zh" else self.english[pid]
-
-    def kind(self, pid: str) -> Kind:
-        if pid.startswith("SCOPE:"):
-            return "scope"
-        return "catalogue" if pid.startswith("CAT:") else self.paragraphs[pid].kind
 
     def doc(self, pid: str) -> str:
         """A catalogue hit names the document it describes; a paragraph names the resolution."""

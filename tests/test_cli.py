@@ -62,3 +62,13 @@ def test_corrupt_index_tells_how_to_rebuild(tmp_path):
     rebuilt = run_cli("ingest", "--rebuild", data_dir=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert run_cli("search", "human rights", data_dir=tmp_path).returncode == 0
+
+
+def test_unreachable_chroma_server_is_one_sentence(tmp_path):
+    from conftest import free_port
+
+    out = run_cli(
+        "search", "human rights", data_dir=tmp_path, env={"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(free_port())}
+    )
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip().startswith("Error: Cannot reach the Chroma server at 127.0.0.1:")
