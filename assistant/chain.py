@@ -81,8 +81,7 @@ class AnswerChain(Runnable[dict, Answer]):
 
         t0 = time.perf_counter()
         query = standalone(question, history)
-        evidence = self.retriever.search(query, input.get("k") or self.settings.k)
-        note = self.retriever.outside_scope(query)
+        evidence, note = self.retriever.retrieve(query, input.get("k") or self.settings.k)
         timings = Timings(retrieve_ms=_ms(t0))
         if not evidence or note:
             yield self._not_said(question, lang, evidence, note, notices, timings, started, "extractive", None)

@@ -84,6 +84,12 @@ class HybridRetriever(BaseRetriever):
         return dict(self._texts)
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
+        return self.retrieve(question, k)[0]
+
+    def retrieve(self, question: str, k: int | None = None) -> tuple[list[Hit], Hit | None]:
+        """The paragraphs for a question, and the scope note (knowledge/scope.yaml: a topic the text
+        does not cover) whose words match it at least `scope_ratio` times as well as the best
+        paragraph's, if any. One BM25 pass serves both."""
         if self._bm25 is None:
             self.load()
         query, _ = clean_query(question, self.settings.max_query_chars)
@@ -91,8 +97,8 @@ class HybridRetriever(BaseRetriever):
         dense_ids = [
             cid for cid, _ in self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
         ]
-        lexical = sorted(self._bm25.scores(query).items(), key=lambda kv: -kv[1])
-        lexical_ids = [self._order[i] for i, _ in lexical]
+        scores = self._bm25.scores(query)
+        lexical_ids = [self._order[i] for i, _ in sorted(scores.items(), key=lambda kv: -kv[1])]
         fused: dict[tuple[str, str], float] = defaultdict(float)
         weighted = ((1.0, dense_ids), (self.settings.lexical_weight, lexical_ids))
         for weight, ids in weighted:
@@ -100,16 +106,12 @@ class HybridRetriever(BaseRetriever):
                 fused[key] += weight / (self.settings.rrf_k + rank)
         best = (1.0 + self.settings.lexical_weight) / (self.settings.rrf_k + 1)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        return [self._hit(key, score / best) for key, score in ranked if self._first[key].kind != "scope"][:k]
+        hits = [self._hit(key, score / best) for key, score in ranked if self._first[key].kind != "scope"][:k]
+        return hits, self._scope_note(scores)
 
-    def outside_scope(self, question: str) -> Hit | None:
-        """The scope note (a topic the text does not cover, knowledge/scope.yaml) whose words match the
-        question at least `scope_ratio` times as well as the best paragraph's (BM25), if any."""
-        if self._bm25 is None:
-            self.load()
-        query, _ = clean_query(question, self.settings.max_query_chars)
+    def _scope_note(self, scores: dict[int, float]) -> Hit | None:
         best: dict[str, tuple[float, str | None]] = {"scope": (0.0, None), "text": (0.0, None)}
-        for i, score in self._bm25.scores(query).items():
+        for i, score in scores.items():
             chunk = self._chunks[self._order[i]]
             side = "scope" if chunk.kind == "scope" else "text"
             if score > best[side][0]:

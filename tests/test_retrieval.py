@@ -71,9 +71,9 @@ def test_hits_show_the_paragraph_never_its_expansion(retriever):
 
 
 def test_scope_notes_are_never_search_hits_but_flag_questions_outside_the_text(retriever):
-    assert all(h.kind != "scope" for h in retriever.search("How many votes were cast against it?", 10))
-    assert retriever.outside_scope("How many votes were cast against it?").paragraph == "SCOPE:votes"
-    assert retriever.outside_scope("Where will the organizational session be held?") is None
+    hits, note = retriever.retrieve("How many votes were cast against it?", 10)
+    assert all(h.kind != "scope" for h in hits) and note.paragraph == "SCOPE:votes"
+    assert retriever.retrieve("Where will the organizational session be held?")[1] is None
 
 
 def test_scope_notes_point_to_real_paragraphs():
