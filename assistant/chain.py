@@ -20,7 +20,7 @@ from .llm import local_model_path
 from .models import Answer, Citation, Hit, Lang, Message, Timings
 from .retrieval import HybridRetriever, clean_query
 from .settings import Settings
-from .verification import cite, verify
+from .verification import cite, gives_asked_fact, verify
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class AnswerChain(Runnable[dict, Answer]):
 
         t0 = time.perf_counter()
         query = standalone(question, history)
-        evidence, note = self.retriever.retrieve(query, input.get("k") or self.settings.k)
+        evidence, note = self.retriever.retrieve(query, input.get("k") or self.settings.k, asked=question)
         timings = Timings(retrieve_ms=_ms(t0))
         if not evidence or note:
             yield self._not_said(question, lang, evidence, note, notices, timings, started, "extractive", None)
@@ -119,7 +119,7 @@ class AnswerChain(Runnable[dict, Answer]):
             notices.append(f"{len(checked.dropped)} sentence(s) not supported by the cited paragraphs were removed.")
         timings.verify_ms = _ms(t2)
         timings.total_ms = _ms(started)
-        if not checked.text:
+        if not checked.text or not gives_asked_fact(question, checked.text):
             yield self._not_said(
                 question, lang, evidence, None, notices, timings, started, generator.name, generator.model
             )

@@ -8,6 +8,7 @@ import re
 
 SYMBOL = re.compile(r"\b[A-Z]{1,2}(?:/[A-Za-z0-9.]+)+|\b\d+/\d+\b")
 NUMBER = re.compile(r"\d+")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 MONTHS = {
     m: i
     for i, m in enumerate(

@@ -17,7 +17,7 @@ from .settings import ROOT, Settings
 from .verification import SHORT_PARAGRAPH, best_span
 
 NOT_IN_TEXT = "NOT IN TEXT"
-RUNNER_UP = 0.8  # a further paragraph is quoted when its score is this close to the best
+RUNNER_UP = 0.7  # a further paragraph is quoted when its score is this close to the best
 
 
 def detect_language(text: str) -> Lang:

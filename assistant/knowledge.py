@@ -52,6 +52,11 @@ class Knowledge:
     def footnotes(self, pid: str) -> list[str]:
         return self.paragraphs[pid].footnotes if pid in self.paragraphs else []
 
+    def cited_by(self, pid: str) -> list[str]:
+        if pid.startswith("CAT:"):
+            return self.catalogue[pid[4:]].cited_in
+        return self.paragraphs[pid].cited_by if pid in self.paragraphs else []
+
 
 def _load_yaml(path: Path) -> dict:
     with path.open(encoding="utf-8") as fh:
@@ -222,8 +227,10 @@ def split_to_budget(text: str, budget: int, settings: Settings) -> list[str]:
     return [c.strip() for part in chunks for c in split_to_budget(part, budget, settings)]
 
 
-def chunk_id(doc: str, pid: str, lang: str, part: int, indexed: str) -> str:
-    return hashlib.sha1(f"{doc}\x1f{pid}\x1f{lang}\x1f{part}\x1f{indexed}".encode()).hexdigest()
+def chunk_id(doc: str, pid: str, lang: str, part: int, indexed: str, *links: list[str]) -> str:
+    """Everything stored with a chunk goes into its ID, so a changed link re-ingests it."""
+    fields = [doc, pid, lang, str(part), indexed, *(",".join(ids) for ids in links)]
+    return hashlib.sha1("\x1f".join(fields).encode()).hexdigest()
 
 
 def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
@@ -250,10 +257,11 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
             if kind == "scope":
                 note = knowledge.scope[pid[6:]]
                 views.append(("expansion", "", note.topic_zh if lang == "zh" else note.topic_en))
+            footnotes, cited_by = knowledge.footnotes(pid), knowledge.cited_by(pid)
             for part, (view, shown, indexed) in enumerate(views):
                 chunks.append(
                     Chunk(
-                        id=chunk_id(knowledge.doc(pid), pid, lang, part, indexed),
+                        id=chunk_id(knowledge.doc(pid), pid, lang, part, indexed, footnotes, cited_by),
                         doc=knowledge.doc(pid),
                         paragraph=pid,
                         lang=lang,
@@ -262,7 +270,8 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
                         view=view,
                         text=shown,
                         indexed=indexed,
-                        footnotes=knowledge.footnotes(pid),
+                        footnotes=footnotes,
+                        cited_by=cited_by,
                     )
                 )
     return chunks

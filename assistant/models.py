@@ -107,6 +107,10 @@ class Chunk(BaseModel):
     text: str = Field(description="The text shown to readers (empty for an expansion).")
     indexed: str = Field(description="The text embedded and matched: text with its context heading.")
     footnotes: list[str] = Field(default_factory=list)
+    cited_by: list[str] = Field(
+        default_factory=list,
+        description="Paragraphs of the text that cite this one: a footnote's paragraph, a catalogue entry's.",
+    )
 
 
 class Hit(BaseModel):
@@ -118,6 +122,10 @@ class Hit(BaseModel):
     score: float = Field(description="Fused score scaled to 0..1 (1 = first in both rankings).")
     text: dict[str, str] = Field(description="Text by language: zh official, en unofficial rendering.")
     footnotes: list[str] = Field(default_factory=list)
+    cited_by: list[str] = Field(
+        default_factory=list,
+        description="Paragraphs of the text that cite this one: a footnote's paragraph, a catalogue entry's.",
+    )
 
 
 class Message(BaseModel):

@@ -8,6 +8,7 @@ measured)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -17,12 +18,16 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from .errors import BadInput
+from .facts import SYMBOL, YEAR
 from .lexical import BM25
-from .models import Chunk, Hit
+from .models import RESOLUTION, Chunk, Hit
+from .references import missing_note, named_paragraphs
 from .settings import Settings
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+QUESTION_END = re.compile(r"(?<=[。！？!?.；;])\s*|(?<=[）)])")
 
 
 def clean_query(question: str, max_chars: int) -> tuple[str, str | None]:
@@ -42,6 +47,23 @@ def first_ranks(chunk_ids: list[str], chunks: dict[str, Chunk]) -> list[tuple[st
         c = chunks[cid]
         seen.setdefault((c.doc, c.paragraph), None)
     return list(seen)
+
+
+def interrogative(question: str) -> str:
+    """The sentences that ask (end in a question mark), which decide whether the text covers a
+    question; what precedes them (context, quoted claims, injected instructions) does not."""
+    parts = [p.strip() for p in QUESTION_END.split(question) if p.strip()]
+    asking = [p for p in parts if p[-1] in "?？"]
+    return " ".join(asking) if asking and len(asking) < len(parts) else question
+
+
+def anchored(question: str, hit: Hit) -> bool:
+    """The question names document symbols or years, and the paragraph found holds them all: it is
+    about that paragraph, however much its other words resemble a topic the text does not cover
+    ("On what day was CCPCJ resolution 22/8 adopted?" against the note on this draft's adoption)."""
+    anchors = set(SYMBOL.findall(question)) | set(YEAR.findall(question))
+    text = " ".join(hit.text.values())
+    return bool(anchors) and all(a in text for a in anchors)
 
 
 class HybridRetriever(BaseRetriever):
@@ -86,10 +108,11 @@ class HybridRetriever(BaseRetriever):
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         return self.retrieve(question, k)[0]
 
-    def retrieve(self, question: str, k: int | None = None) -> tuple[list[Hit], Hit | None]:
+    def retrieve(self, question: str, k: int | None = None, asked: str | None = None) -> tuple[list[Hit], Hit | None]:
         """The paragraphs for a question, and the scope note (knowledge/scope.yaml: a topic the text
         does not cover) whose words match it at least `scope_ratio` times as well as the best
-        paragraph's, if any. One BM25 pass serves both."""
+        paragraph's, if any. One BM25 pass serves both. `asked` is what a follow-up itself asks, when
+        `question` also carries the conversation it follows: it alone decides the scope."""
         if self._bm25 is None:
             self.load()
         query, _ = clean_query(question, self.settings.max_query_chars)
@@ -105,9 +128,46 @@ class HybridRetriever(BaseRetriever):
             for rank, key in enumerate(first_ranks(ids, self._chunks), start=1):
                 fused[key] += weight / (self.settings.rrf_k + rank)
         best = (1.0 + self.settings.lexical_weight) / (self.settings.rrf_k + 1)
-        ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        hits = [self._hit(key, score / best) for key, score in ranked if self._first[key].kind != "scope"][:k]
-        return hits, self._scope_note(scores)
+        named, missing = self._named(query)
+        for key in named:
+            fused[key] = best  # a paragraph the question names is the best evidence there is
+        order = {key: i for i, key in enumerate(named)}
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
+        hits = self._with_citing(
+            [self._hit(key, score / best) for key, score in ranked if self._first[key].kind != "scope"]
+        )[:k]
+        if missing:
+            return hits, self._missing(missing)
+        asked = interrogative(asked or query)
+        note = self._scope_note(scores if asked == query else self._bm25.scores(asked))
+        if note and (named or any(anchored(query, hit) for hit in hits[:3])):  # it asks about what it names
+            note = None
+        return hits, note
+
+    def _with_citing(self, hits: list[Hit]) -> list[Hit]:
+        """A catalogue entry is the project's description of a document; the text's own words about
+        it are in the paragraph that cites it, which follows it unless it is already ranked above."""
+        out: dict[tuple[str, str], Hit] = {}
+        for hit in hits:
+            out.setdefault((hit.doc, hit.paragraph), hit)
+            if hit.kind != "catalogue":
+                continue
+            citing = [(RESOLUTION, p) for p in hit.cited_by if (RESOLUTION, p) in self._first]
+            if citing and not any(key in out for key in citing):
+                out[citing[0]] = self._hit(citing[0], hit.score)
+        return list(out.values())
+
+    def _named(self, query: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """Paragraphs the question names (references.py): those indexed, and the first one that is not."""
+        keys = {pid: key for key in self._first if self._first[key].kind != "scope" for pid in [key[1]]}
+        ids = named_paragraphs(query)
+        return [keys[p] for p in ids if p in keys], [p for p in ids if p not in keys][:1]
+
+    def _missing(self, missing: list[str]) -> Hit:
+        existing = {key[1] for key in self._first}
+        doc = next(iter(self._first))[0]
+        text = missing_note(missing[0], existing)
+        return Hit(doc=doc, paragraph=f"SCOPE:no-{missing[0]}", kind="scope", score=1.0, text=text)
 
     def _scope_note(self, scores: dict[int, float]) -> Hit | None:
         best: dict[str, tuple[float, str | None]] = {"scope": (0.0, None), "text": (0.0, None)}
@@ -131,6 +191,7 @@ class HybridRetriever(BaseRetriever):
             score=round(score, 4),
             text=self._texts[key],
             footnotes=sample.footnotes,
+            cited_by=sample.cited_by,
         )
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:

@@ -52,6 +52,7 @@ def _metadata(chunk: Chunk) -> dict:
         "view": chunk.view,
         "text": chunk.text,
         "footnotes": ",".join(chunk.footnotes),
+        "cited_by": ",".join(chunk.cited_by),
     }
 
 
@@ -60,6 +61,7 @@ def _chunk(chunk_id: str, document: str, meta: dict) -> Chunk:
         id=chunk_id,
         indexed=document,
         footnotes=[f for f in meta.get("footnotes", "").split(",") if f],
+        cited_by=[f for f in meta.get("cited_by", "").split(",") if f],
         view=meta.get("view", "text"),
         **{k: meta[k] for k in ("doc", "paragraph", "lang", "kind", "part", "text")},
     )

@@ -25,6 +25,24 @@ SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs 
 CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
 
 
+ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long)\b|\bwhen\b|\b(?:what|which) (?:date|day|year|month)\b"
+    r"|多少|(?<![那这哪])几(?=[个届次项天年名位份票国月号])|哪一?[天年]|什么时候|何时|哪个月|日期",
+    re.I,
+)
+NUMBERING = re.compile(r"(?<![\d.])\d{1,2}\.\s")  # "3. 又决定": a paragraph's own number, not a fact in it
+
+
+def gives_asked_fact(question: str, answer: str) -> bool:
+    """A question asking how many or when is only answered by a number or date that it does not
+    already contain, in the answer's first line (its best evidence); quoting the nearest paragraph
+    is not an answer to it."""
+    if not ASKS_NUMBER.search(question):
+        return True
+    first = answer.strip().splitlines()[0] if answer.strip() else ""
+    return bool(facts(NUMBERING.sub(" ", strip_markers(first))) - facts(question))
+
+
 def markers(text: str) -> list[str]:
     """Paragraph IDs cited in `text`, in order, from markers like [OP3] or [PP6, FN1]."""
     found: list[str] = []

@@ -101,3 +101,16 @@ def test_cli_ask_empty_question_and_schema(built):
     )
     schema = json.loads(run_cli("schema", data_dir=built.data_dir).stdout)
     assert {"answer", "answerable", "citations", "timings"} <= set(schema["properties"])
+
+
+def test_how_many_is_not_answered_by_a_paragraph_without_the_number(chain):
+    answer = chain.invoke({"question": "How many US dollars will the ad hoc committee cost?"})
+    assert not answer.answerable and all(not c.supported for c in answer.citations)
+    answer = chain.invoke({"question": "How many days will the organizational session last?"})
+    assert answer.answerable and "[OP3]" in answer.answer
+
+
+def test_follow_up_about_what_the_text_does_not_say(chain):
+    history = [{"role": "user", "content": "What is the ad hoc committee supposed to do?"}]
+    answer = chain.invoke({"question": "Who will chair it?", "history": history})
+    assert not answer.answerable and answer.answer.startswith("The text does not say")

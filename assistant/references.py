@@ -1,0 +1,63 @@
+"""Paragraphs a question names itself: "OP3", "operative paragraph 3", "执行部分第 3 段", "脚注 5".
+
+Readers often point at a paragraph instead of describing it. A named paragraph that exists is the
+best evidence there is; one that does not exist ("operative paragraph 9" of a text with six) is a
+false premise that must be answered as such, not with the nearest paragraph."""
+
+from __future__ import annotations
+
+import re
+
+from .facts import zh_numeral
+
+NUMBER = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
+ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()  # noqa: E501
+PATTERNS = [
+    ("OP", re.compile(r"(?<![A-Za-z])OP\s?(\d{1,2})(?!\d)|\boperative\s+paragraph\s+(\d{1,2})(?!\d)", re.I)),
+    ("PP", re.compile(r"(?<![A-Za-z])PP\s?(\d{1,2})(?!\d)|\bpreambular\s+paragraph\s+(\d{1,2})(?!\d)", re.I)),
+    ("FN", re.compile(r"(?<![A-Za-z])FN\s?(\d{1,2})(?!\d)|\bfootnote\s+(\d{1,2})(?!\d)", re.I)),
+    ("OP", re.compile(rf"执行部分(?:的)?第\s*{NUMBER}\s*段")),
+    ("PP", re.compile(rf"序言部分(?:的)?第\s*{NUMBER}\s*段")),
+    ("FN", re.compile(rf"脚注\s*{NUMBER}")),
+    ("OP", re.compile(rf"\b({'|'.join(ORDINALS)})\s+operative\s+paragraph", re.I)),
+    ("PP", re.compile(rf"\b({'|'.join(ORDINALS)})\s+preambular\s+paragraph", re.I)),
+]
+PART = {
+    "OP": {"en": "operative paragraphs", "zh": "执行部分段落"},
+    "PP": {"en": "preambular paragraphs", "zh": "序言部分段落"},
+    "FN": {"en": "footnotes", "zh": "脚注"},
+}
+
+
+def _number(token: str) -> int:
+    if token.isdigit():
+        return int(token)
+    if token.lower() in ORDINALS:
+        return ORDINALS.index(token.lower()) + 1
+    return zh_numeral(token)
+
+
+def named_paragraphs(question: str) -> list[str]:
+    """Paragraph IDs the question names, in the order it names them."""
+    found: list[tuple[int, str]] = []
+    for prefix, pattern in PATTERNS:
+        for match in pattern.finditer(question):
+            token = next(g for g in match.groups() if g)
+            if n := _number(token):
+                found.append((match.start(), f"{prefix}{n}"))
+    ids: list[str] = []
+    for _, pid in sorted(found):
+        if pid not in ids:
+            ids.append(pid)
+    return ids
+
+
+def missing_note(missing: str, existing: set[str]) -> dict[str, str]:
+    """What the text has instead of a paragraph that is not there, in both languages."""
+    prefix = re.match(r"[A-Z]+", missing).group(0)
+    count = sum(1 for p in existing if re.fullmatch(rf"{prefix}\d+", p))
+    part = PART[prefix]
+    return {
+        "en": f"The text has no {missing}: it has {count} {part['en']} ({prefix}1–{prefix}{count}).",
+        "zh": f"案文中没有 {missing}：案文共有 {count} 个{part['zh']}（{prefix}1–{prefix}{count}）。",
+    }
