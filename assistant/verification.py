@@ -107,6 +107,7 @@ class Verified:
     citations: list[Citation] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     attributed: int = 0
+    recited: int = 0
 
 
 def verify(draft: str, hits: list[Hit]) -> Verified:
@@ -116,7 +117,7 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
     lines: list[str] = []
     citations: dict[str, Citation] = {}
     dropped: list[str] = []
-    attributed = 0
+    attributed = recited = 0
     for line in draft.splitlines():
         kept: list[str] = []
         for sentence in _claims(sentences(line)):
@@ -127,6 +128,9 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
             if not markers(sentence) and (source := attribute(body, hits)):
                 cited, sentence = [source], _with_marker(sentence, source.paragraph)
                 attributed += 1
+            elif cited and coverage(body, cited) < ATTRIBUTION_OVERLAP and (source := attribute(body, hits)):
+                cited, sentence = [source], _with_marker(strip_markers(sentence), source.paragraph)
+                recited += 1
             if not cited or unsupported(body, [t for h in cited for t in h.text.values()]):
                 dropped.append(sentence)
                 continue
@@ -135,7 +139,20 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
                 citations.setdefault(hit.paragraph, cite(hit, body))
         if kept:
             lines.append(_join(kept))
-    return Verified(text="\n".join(lines), citations=list(citations.values()), dropped=dropped, attributed=attributed)
+    return Verified(
+        text="\n".join(lines),
+        citations=list(citations.values()),
+        dropped=dropped,
+        attributed=attributed,
+        recited=recited,
+    )
+
+
+def coverage(claim: str, cited: list[Hit]) -> float:
+    """Share of the claim's words that the cited paragraphs contain, in either language."""
+    words = set(tokenize(claim))
+    found = set(tokenize(" ".join(t for h in cited for t in h.text.values())))
+    return len(words & found) / len(words) if words else 1.0
 
 
 def attribute(claim: str, hits: list[Hit]) -> Hit | None:

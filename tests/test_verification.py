@@ -1,4 +1,4 @@
-from assistant.models import Hit
+from assistant.models import RESOLUTION, Hit
 from assistant.verification import markers, sentences, verify
 
 OP3 = Hit(
@@ -51,3 +51,14 @@ def test_markers_written_after_the_full_stop_belong_to_that_sentence():
 
 def test_unretrieved_ids_are_removed_from_a_kept_marker():
     assert verify("It meets in New York [OP3, OP9].", [OP3]).text == "It meets in New York [OP3]."
+
+
+def test_a_citation_of_the_wrong_paragraph_is_moved_to_the_one_holding_the_sentence(retriever):
+    texts = retriever.paragraph_texts()
+    hits = [
+        Hit(doc=RESOLUTION, paragraph=pid, kind=kind, score=1.0, text=texts[(RESOLUTION, pid)])
+        for pid, kind in (("PP5", "preamble"), ("FN4", "footnote"))
+    ]
+    sentence = "The text stresses the role of the Commission on Crime Prevention and Criminal Justice [FN4]."
+    checked = verify(sentence, hits)
+    assert checked.recited == 1 and "[PP5]" in checked.text and "[FN4]" not in checked.text
