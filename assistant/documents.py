@@ -93,7 +93,9 @@ class Structurer:
         start = self._body_start()
         head = self.extract.blocks[:start]
         if head:
-            self.paragraphs.append(DocParagraph(id="HEADER", kind="header", text="\n".join(b.text for b in head)))
+            # one line, its printed lines set apart by " / ": answers are checked line by line
+            masthead = " / ".join(line.strip() for b in head for line in b.text.splitlines() if line.strip())
+            self.paragraphs.append(DocParagraph(id="HEADER", kind="header", text=masthead))
         for block in self.extract.blocks[start:]:
             self._take(block)
         self._footnotes()
@@ -189,8 +191,9 @@ class Structurer:
             return
         if scope.numbered and self.paragraphs:
             last = self.paragraphs[-1]
-            shift = len(last.text) + 1
-            last.text += "\n" + block.text.strip()
+            sep = "" if self.lang == "zh" else " "
+            shift = len(last.text) + len(sep)
+            last.text += sep + block.text.strip()
             last.markers += self._markers(block, shift)
             return
         scope.free[scope.label] = scope.free.get(scope.label, 0) + 1

@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 SYMBOL = re.compile(r"^[A-Z]{1,2}(?:/[A-Za-z0-9.\-]+)+$")
 LANGS: tuple[Lang, ...] = ("zh", "en")
 LANG_NAMES = {"zh": "Chinese", "en": "English"}
-CHUNK = 64 * 1024
 
 
 class FetchError(UserError):
@@ -194,7 +193,9 @@ class _Retry(Exception):
 
 def _get(client: httpx.Client, url: str, part: Path, have: int) -> tuple[str, bool]:
     """Download into `part`, asking only for what is missing. Returns (final URL, resumed)."""
-    headers = {"Range": f"bytes={have}-"} if have else {}
+    headers = {"Accept-Encoding": "identity"}  # byte offsets of the file itself, for Range
+    if have:
+        headers["Range"] = f"bytes={have}-"
     try:
         with client.stream("GET", url, headers=headers) as response:
             status = response.status_code
@@ -209,7 +210,7 @@ def _get(client: httpx.Client, url: str, part: Path, have: int) -> tuple[str, bo
                 raise _Unavailable(f"HTTP {status}")
             resumed = status == 206 and have > 0 and _range_start(response) == have
             with part.open("ab" if resumed else "wb") as fh:
-                for block in response.iter_bytes(CHUNK):
+                for block in response.iter_raw():  # unbuffered: what arrived is kept if the rest does not
                     fh.write(block)
             return str(response.url), resumed
     except httpx.TimeoutException as exc:

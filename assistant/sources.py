@@ -224,9 +224,14 @@ def fetch_documents(
                 outcome = _fetch_one(settings, client, symbol, lang)
                 echo(outcome.message)
                 report.outcomes.append(outcome)
-    if ingest and any(o.ok for o in report.outcomes):
+    if ingest and (any(o.downloaded for o in report.outcomes) or not _all_indexed(settings)):
         _ingest(settings, echo)
     return report
+
+
+def _all_indexed(settings: Settings) -> bool:
+    held = indexed(settings)
+    return all(held.get(f"{d.symbol}|{d.lang}") == d.source.sha256 for d in parsed_documents(settings))
 
 
 def _fetch_one(settings: Settings, client: httpx.Client, symbol: str, lang: Lang) -> Outcome:

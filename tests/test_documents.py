@@ -11,14 +11,34 @@ from assistant.models import SourceFile
 from assistant.readers import UnreadableFile, read
 from assistant.sources import paragraph_name
 
-REPORT_IDS = (
-    ["HEADER", "¶1", "¶2", "¶3", "¶4", "¶4(a)", "¶4(b)", "¶4(c)", "¶4(c)(i)", "¶4(c)(ii)", "¶5", "¶6", "¶7", "¶8"]
-    + ["annex ¶1", "annex ¶2", "annex §3 ¶1", "FN1", "FN2", "FN3"]
-)
-RESOLUTION_IDS = (
-    ["HEADER", "PP1", "PP2", "OP1", "OP2", "annex PP1", "annex ¶1", "annex ¶2", "annex ¶3", "annex ¶3(a)"]
-    + ["annex ¶3(b)", "annex ¶3(b)(i)", "annex ¶3(b)(ii)", "FN1", "FN2"]
-)
+REPORT_IDS = [
+    "HEADER",
+    "¶1",
+    "¶2",
+    "¶3",
+    "¶4",
+    "¶4(a)",
+    "¶4(b)",
+    "¶4(c)",
+    "¶4(c)(i)",
+    "¶4(c)(ii)",
+    "¶5",
+    "¶6",
+    "¶7",
+    "¶8",
+] + ["annex ¶1", "annex ¶2", "annex §3 ¶1", "FN1", "FN2", "FN3"]
+RESOLUTION_IDS = [
+    "HEADER",
+    "PP1",
+    "PP2",
+    "OP1",
+    "OP2",
+    "annex PP1",
+    "annex ¶1",
+    "annex ¶2",
+    "annex ¶3",
+    "annex ¶3(a)",
+] + ["annex ¶3(b)", "annex ¶3(b)(i)", "annex ¶3(b)(ii)", "FN1", "FN2"]
 
 
 def _parse(path, symbol, lang):
@@ -104,3 +124,33 @@ def test_damaged_files_are_refused_in_one_sentence(files, tmp_path):
     for path in (cut, html):
         with pytest.raises(UnreadableFile):
             read(path, "en")
+
+
+def test_unnumbered_text_joins_its_paragraph_or_is_counted_under_its_heading():
+    from assistant.readers import Block, Extract
+
+    blocks = [
+        Block("United Nations A/1/2"),
+        Block("Summary", heading=True),
+        Block("The report describes the replies."),
+        Block("I. Introduction", heading=True),
+        Block("1. The Assembly asked for views, saying:", markers=[(5, 1)]),
+        Block("“States should cooperate.”"),
+        Block("Replies received", heading=True),
+        Block("Argentina replied first."),
+        Block("Brazil replied second."),
+    ]
+    doc = structure("A/1/2", "en", Extract(blocks, {1: "A note."}), _parse_source())
+    ids = [(p.id, p.text) for p in doc.paragraphs]
+    assert ids == [
+        ("HEADER", "United Nations A/1/2"),
+        ("§1 ¶1", "The report describes the replies."),
+        ("¶1", "1. The Assembly asked for views, saying: “States should cooperate.”"),
+        ("§3 ¶1", "Argentina replied first."),
+        ("§3 ¶2", "Brazil replied second."),
+        ("FN1", "A note."),
+    ]
+
+
+def _parse_source():
+    return SourceFile(symbol="A/1/2", lang="en", format="pdf", path="en.pdf", sha256="0", bytes=0, url="x", retrieved=0)
