@@ -338,3 +338,28 @@ def sources_add(settings: Settings, file: Path, symbol: str, lang: str) -> None:
         f"{doc.symbol} ({doc.lang}): added {doc.source.format.upper()}, sha256 {doc.source.sha256[:12]}…; "
         f"{len(doc.paragraphs)} paragraphs, indexed."
     )
+
+
+@sources.command("show")
+@click.argument("symbol")
+@click.option("--json", "as_json", is_flag=True, help="Print the document view as JSON (what the UI uses).")
+@click.pass_obj
+def sources_show(settings: Settings, symbol: str, as_json: bool) -> None:
+    """One cited document: catalogue entry, status, provenance and its paragraphs with their citation keys."""
+    from .sources import document_view
+
+    view = document_view(settings, symbol)
+    if as_json:
+        click.echo(view.model_dump_json(indent=1))
+        return
+    click.echo(f"{view.symbol}: {view.status}; {view.url}")
+    for entry in view.entries:
+        click.echo(f"  catalogue {entry.id}: cited in {', '.join(entry.cited_in)}")
+    for source in view.sources:
+        click.echo(
+            f"  {source.lang}: {source.format} from {source.final_url or source.url}, {source.retrieved:%Y-%m-%d}, "
+            f"sha256 {source.sha256}"
+        )
+    for p in view.paragraphs:
+        for lang, text in sorted(p.text.items()):
+            click.echo(f"[{p.key}] ({lang}) {text}")

@@ -196,6 +196,7 @@ class ParsedDocument(BaseModel):
     headings: list[str] = Field(default_factory=list)
     paragraphs: list[DocParagraph]
     source: SourceFile
+    parser: str = Field("", description="Version of the parsing code; a parse by other code is redone.")
 
     def key(self, pid: str) -> str:
         """The citation key of a paragraph, as it appears in answers: [A/74/130 ¶12]."""

@@ -207,22 +207,22 @@ def read_pdf(path: Path, lang: str) -> Extract:
     return Extract(blocks=_blocks(body, lang), footnotes=_footnotes(notes, lang))
 
 
-def _starts_block(line: Line, prev: Line | None) -> bool:
+def _starts_block(line: Line, prev: Line | None, right: float) -> bool:
     if prev is None or NUMBERED.match(line.text) or line.bold != prev.bold:
         return True
-    if line.page != prev.page:
-        return False  # a paragraph runs on over the page break unless something above says otherwise
-    if line.top - prev.bottom > 0.6 * line.size:
-        return True
-    finished = LINE_END.search(prev.text) is not None
+    if line.page == prev.page and line.top - prev.bottom > 0.6 * line.size:
+        return True  # a blank between paragraphs (not across a page break: a paragraph runs on over it)
+    # an indented line after a line that ended a sentence short of the margin (justified text fills it)
+    finished = LINE_END.search(prev.text) is not None and prev.x1 < right - 2 * prev.size
     return finished and line.x0 > prev.x0 + 0.5 * line.size
 
 
 def _blocks(lines: list[Line], lang: str) -> list[Block]:
+    right = max((line.x1 for line in lines), default=0.0)
     groups: list[list[Line]] = []
     prev = None
     for line in lines:
-        if _starts_block(line, prev):
+        if _starts_block(line, prev, right):
             groups.append([])
         groups[-1].append(line)
         prev = line

@@ -10,7 +10,7 @@ data_dir/sources/<symbol with _ for />/
     <lang>.pdf|docx        the official file, as downloaded or added
     <lang>.json            its provenance (SourceFile): URL, final URL, time, sha256, size
     <lang>.parsed.json     the parse (ParsedDocument), redone whenever the file's checksum changes
-data_dir/sources/indexed.json   what the last ingest put in the index: key -> sha256 of the file"""
+data_dir/sources/indexed.json   what the last ingest put in the index: symbol|lang -> file sha256:parser"""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel, Field
 
-from .documents import structure
+from .documents import PARSER_VERSION, structure
 from .errors import BadInput, UserError
 from .fetching import LANG_NAMES, LANGS, FetchError, check_symbol, fetch, folder, forget, keep
 from .knowledge import KIND_EN, KIND_ZH, load_catalogue, split_to_budget
@@ -53,18 +53,29 @@ def fetch_symbol(entry: CatalogueEntry) -> str | None:
 
 
 def parsed_documents(settings: Settings) -> list[ParsedDocument]:
-    docs = []
-    for path in sorted(settings.sources_dir.glob("*/*.parsed.json")):
-        try:
-            docs.append(ParsedDocument.model_validate_json(path.read_text(encoding="utf-8")))
-        except ValueError:
-            log.warning("unreadable parse %s; fetch or add the document again", path, exc_info=True)
-    return docs
+    return [d for path in sorted(settings.sources_dir.glob("*/*.parsed.json")) if (d := _load(settings, path))]
 
 
 def load_document(settings: Settings, symbol: str, lang: Lang) -> ParsedDocument | None:
     path = folder(settings, symbol) / f"{lang}.parsed.json"
-    return ParsedDocument.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() else None
+    return _load(settings, path) if path.exists() else None
+
+
+def _load(settings: Settings, path: Path) -> ParsedDocument | None:
+    """A kept parse; one made by older parsing code is redone from its file first."""
+    try:
+        doc = ParsedDocument.model_validate_json(path.read_text(encoding="utf-8"))
+        if doc.parser != PARSER_VERSION and (path.parent / doc.source.path).exists():
+            doc = parse_source(settings, doc.source)
+    except (ValueError, UserError):
+        log.warning("unreadable parse %s; fetch or add the document again", path, exc_info=True)
+        return None
+    return doc
+
+
+def _version(doc: ParsedDocument) -> str:
+    """What makes a document's chunks: its file and the parsing code."""
+    return f"{doc.source.sha256}:{doc.parser}"
 
 
 def _indexed_path(settings: Settings) -> Path:
@@ -81,7 +92,7 @@ def mark_indexed(settings: Settings, docs: list[ParsedDocument]) -> None:
     if not docs and not _indexed_path(settings).exists():
         return
     settings.sources_dir.mkdir(parents=True, exist_ok=True)
-    record = {f"{d.symbol}|{d.lang}": d.source.sha256 for d in docs}
+    record = {f"{d.symbol}|{d.lang}": _version(d) for d in docs}
     _indexed_path(settings).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
@@ -154,7 +165,7 @@ def list_sources(settings: Settings) -> list[SourceStatus]:
 def _status(docs: list[ParsedDocument], held: dict[str, str]) -> dict:
     if not docs:
         return {"status": "metadata only", "languages": [], "paragraphs": 0}
-    langs = sorted(d.lang for d in docs if held.get(f"{d.symbol}|{d.lang}") == d.source.sha256)
+    langs = sorted(d.lang for d in docs if held.get(f"{d.symbol}|{d.lang}") == _version(d))
     count = max(len(d.paragraphs) for d in docs)
     if not langs:
         return {"status": "downloaded, not indexed (run `assistant ingest`)", "languages": [], "paragraphs": count}
@@ -188,7 +199,7 @@ def parse_source(settings: Settings, source: SourceFile) -> ParsedDocument:
     out = folder(settings, source.symbol) / f"{source.lang}.parsed.json"
     if out.exists():
         previous = ParsedDocument.model_validate_json(out.read_text(encoding="utf-8"))
-        if previous.source.sha256 == source.sha256:
+        if previous.source.sha256 == source.sha256 and previous.parser == PARSER_VERSION:
             return previous
     path = folder(settings, source.symbol) / source.path
     try:
@@ -231,7 +242,7 @@ def fetch_documents(
 
 def _all_indexed(settings: Settings) -> bool:
     held = indexed(settings)
-    return all(held.get(f"{d.symbol}|{d.lang}") == d.source.sha256 for d in parsed_documents(settings))
+    return all(held.get(f"{d.symbol}|{d.lang}") == _version(d) for d in parsed_documents(settings))
 
 
 def _fetch_one(settings: Settings, client: httpx.Client, symbol: str, lang: Lang) -> Outcome:
