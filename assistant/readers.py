@@ -112,41 +112,46 @@ class Line:
         return "".join(t for t, marker in self.parts if not marker).strip()
 
 
-def _lines(page, page_no: int, body_size: float) -> list[Line]:
+def _lines(page, page_no: int) -> list[Line]:
     lines = []
     for raw in page.extract_text_lines(return_chars=True, strip=False):
         chars = sorted((c for c in raw["chars"] if c["text"].strip() or c["text"] == " "), key=lambda c: c["x0"])
-        if not chars:
-            continue
-        sizes = Counter(round(c["size"], 1) for c in chars if c["text"].strip())
-        size = sizes.most_common(1)[0][0] if sizes else body_size
-        baseline = max(c["bottom"] for c in chars if round(c["size"], 1) == size)
-        parts: list[tuple[str, bool]] = []
-        prev = None
-        for c in chars:
-            raised = c["size"] < 0.8 * size and c["bottom"] < baseline - 0.15 * size and c["text"].isdigit()
-            gap = prev is not None and c["x0"] - prev["x1"] > 0.2 * c["size"] and c["text"] != " "
-            if gap and parts and not parts[-1][0].endswith(" ") and not (raised and parts[-1][1]):
-                parts.append((" ", False))
-            if raised and parts and parts[-1][1]:
-                parts[-1] = (parts[-1][0] + c["text"], True)  # a two-digit marker
-            else:
-                parts.append((c["text"], raised))
-            prev = c
         visible = [c for c in chars if c["text"].strip()]
+        if not visible:
+            continue
+        size = Counter(round(c["size"], 1) for c in visible).most_common(1)[0][0]
         lines.append(
             Line(
                 page=page_no,
                 top=raw["top"],
                 bottom=raw["bottom"],
-                x0=min(c["x0"] for c in visible) if visible else raw["x0"],
+                x0=min(c["x0"] for c in visible),
                 x1=raw["x1"],
                 size=size,
-                bold=bool(visible) and all(BOLD.search(c.get("fontname", "")) for c in visible),
-                parts=_compact(parts),
+                bold=all(BOLD.search(c.get("fontname", "")) for c in visible),
+                parts=_compact(_parts(chars, size)),
             )
         )
     return lines
+
+
+def _parts(chars: list[dict], size: float) -> list[tuple[str, bool]]:
+    """The characters of a line as text, with a space where the gap between two is wide, and each raised
+    small number (a footnote marker) apart."""
+    baseline = max(c["bottom"] for c in chars if round(c["size"], 1) == size)
+    parts: list[tuple[str, bool]] = []
+    prev = None
+    for c in chars:
+        raised = c["size"] < 0.8 * size and c["bottom"] < baseline - 0.15 * size and c["text"].isdigit()
+        gap = prev is not None and c["x0"] - prev["x1"] > 0.2 * c["size"] and c["text"] != " "
+        if gap and parts and not parts[-1][0].endswith(" ") and not (raised and parts[-1][1]):
+            parts.append((" ", False))
+        if raised and parts and parts[-1][1]:
+            parts[-1] = (parts[-1][0] + c["text"], True)  # a two-digit marker
+        else:
+            parts.append((c["text"], raised))
+        prev = c
+    return parts
 
 
 def _compact(parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
@@ -193,7 +198,7 @@ def read_pdf(path: Path, lang: str) -> Extract:
         if not sizes:
             raise UnreadableFile(f"{path.name} has no text layer (a scan?)")
         body_size = sizes.most_common(1)[0][0]
-        by_page = [_lines(page, i, body_size) for i, page in enumerate(pdf.pages)]
+        by_page = [_lines(page, i) for i, page in enumerate(pdf.pages)]
         heights = [float(page.height) for page in pdf.pages]
     running = _running(by_page, heights)
     body: list[Line] = []
