@@ -44,6 +44,10 @@ class ExtractiveGenerator:
         zh, en = hit.text.get("zh", ""), hit.text.get("en", "")
         if hit.kind == "catalogue":  # the project's own catalogue: no official text to set beside it
             return f"- {hit.text.get(lang, zh)} [{hit.paragraph}]"
+        if not zh or not en:  # a cited document held in one language: quoted as it is
+            text, text_lang = (zh, "zh") if zh else (en, "en")
+            span = text if len(text) <= SHORT_PARAGRAPH else best_span(text, text_lang, question)
+            return f"- {span} [{hit.paragraph}]"
         if lang == "zh":
             span = zh if len(zh) <= SHORT_PARAGRAPH else best_span(zh, "zh", question)
             return f"- {span} [{hit.paragraph}]"
@@ -93,7 +97,7 @@ class ChatGenerator:
     def _passage(hit: Hit, lang: Lang, question: str) -> str:
         """The paragraph in the question's language; a long one only by its clauses nearest the question,
         since every prompt token costs the local model about 20 ms before its first word."""
-        text = hit.text.get(lang) or hit.text.get("zh", "")
+        text = hit.text.get(lang) or hit.text.get("zh") or hit.text.get("en", "")
         return text if len(hit.text.get("zh", text)) <= SHORT_PARAGRAPH else best_span(text, lang, question)
 
     def stream(self, question: str, lang: Lang, hits: list[Hit], config: RunnableConfig | None) -> Iterator[str]:

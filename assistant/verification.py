@@ -15,6 +15,12 @@ from .models import Citation, Hit
 
 MARKER = re.compile(r"\[([^\[\]]{2,120})\]")
 ID = re.compile(r"^(?:HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+)$")
+# A paragraph of a cited document: its symbol, then its ID there (documents.py), e.g. "A/74/130 ¶12",
+# "A/RES/70/174 annex ¶3(b)(i)", "A/74/130 annex §3 ¶1".
+DOC_ID = re.compile(
+    r"^[A-Z]{1,2}(?:/[A-Za-z0-9.\-]+)+ (?:annex(?: [IVX]{1,5})? )?(?:(?:[IVX]{1,5}(?:\.[A-H])?|§\d+|intro) )?"
+    r"(?:HEADER|PP\d+|OP\d+|FN\d+|¶\d+)(?:\([a-z]{1,6}\))*$"
+)
 SENTENCE_END = re.compile(
     r"(?<=[。！？!?])(?![”\]])|(?<=\.)(?<!chap\.)(?<!sect\.)(?<!No\.)(?<!\d\.)\s+(?=[A-Z“(\u4e00-\u9fff-])|\n+"
 )
@@ -47,9 +53,11 @@ def markers(text: str) -> list[str]:
     """Paragraph IDs cited in `text`, in order, from markers like [OP3] or [PP6, FN1]."""
     found: list[str] = []
     for group in MARKER.findall(text):
-        for token in re.split(r"[\s,;，；、]+", group.strip()):
-            if ID.match(token) and token not in found:
-                found.append(token)
+        for item in re.split(r"[,;，；、]+", group.strip()):
+            tokens = [item.strip()] if DOC_ID.match(item.strip()) else re.split(r"\s+", item.strip())
+            for token in tokens:
+                if (ID.match(token) or DOC_ID.match(token)) and token not in found:
+                    found.append(token)
     return found
 
 
@@ -94,9 +102,11 @@ def best_span(text: str, lang: str, probe: str) -> str:
 def cite(hit: Hit, sentence: str) -> Citation:
     """A citation of `hit` for `sentence`: the official span it rests on and its English."""
     zh, en = hit.text.get("zh", ""), hit.text.get("en", "")
+    if not zh:  # a cited document held in English only: its English is the official text
+        zh, en = en, ""
     if len(zh) <= SHORT_PARAGRAPH:
-        return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=zh or en, translation=en, supported=True)
-    quote = best_span(zh, "zh", sentence)
+        return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=zh, translation=en, supported=True)
+    quote = best_span(zh, "zh" if hit.text.get("zh") else "en", sentence)
     translation = best_span(en, "en", sentence + " " + quote) if en else ""
     return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=quote, translation=translation, supported=True)
 
