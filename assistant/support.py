@@ -186,8 +186,8 @@ def quoted(claim: str, sources: list[str]) -> bool:
     quotation is supported by what it quotes, whatever its length; no similarity is needed."""
     squeezed = [re.sub(r"\s+", "", s) for s in sources]
     parts = [p.strip(" \t-*•:：,，;；。.") for p in PARTS.split(claim)]
-    claims = [p for p in parts if p and len(p.split()) > LABEL_WORDS or re.search(r"[\u4e00-\u9fff]{4}", p)]
-    return bool(claims) and all(any(re.sub(r"\s+", "", p) in s for s in squeezed) for p in claims)
+    spans = [p for p in parts if len(p.split()) > LABEL_WORDS or re.search(r"[\u4e00-\u9fff]{4}", p)]
+    return bool(spans) and all(any(re.sub(r"\s+", "", p) in s for s in squeezed) for p in spans)
 
 
 # --- ALCE citation recall and precision ---------------------------------------------------------

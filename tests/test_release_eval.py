@@ -12,6 +12,7 @@ import pytest
 from conftest import run_cli
 
 from assistant.chain import AnswerChain
+from assistant.evaluation import load_answer_items
 from assistant.generation import ExtractiveGenerator
 from assistant.retrieval import HybridRetriever
 from assistant.suite import SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
@@ -30,6 +31,21 @@ def texts(retriever):
 @pytest.fixture(scope="module")
 def support(embedder, texts):
     return SupportJudge(embedder, texts, load_calibration(EVALS).threshold)
+
+
+def test_answer_set_covers_what_a_release_must_be_checked_on(texts):
+    items = load_answer_items(EVALS / "answers.jsonl")
+    assert len(items) >= 150 and len({i.id for i in items}) == len(items)
+    categories = Counter(i.category for i in items)
+    expected = {"answerable", "multi", "cited-document", "unanswerable", "false-premise", "injection", "follow-up"}
+    assert set(categories) == expected
+    assert Counter(i.lang for i in items)["zh"] == Counter(i.lang for i in items)["en"]
+    answerable = [i for i in items if i.answerable]
+    assert all(i.gold and set(i.gold) <= set(texts) and i.key_facts for i in answerable)
+    assert all(k.en and k.zh for i in items for k in i.key_facts)  # accepted variants in both languages
+    gold = Counter(g for i in answerable for g in i.gold)
+    assert all(gold[p] >= 2 for p in texts if not p.startswith(("CAT:", "SCOPE:")))
+    assert all(i.history for i in items if i.category == "follow-up")
 
 
 def test_labelled_pairs_are_many_balanced_and_cite_real_paragraphs(texts):
