@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from .errors import UserError
 from .evaluation import AnswerItem, AnswerResult, Miss, evaluate_retrieval, judge, load_answer_items, load_items
 from .models import Answer, Timings
 from .support import Calibration, SupportJudge, citation_score
@@ -114,6 +115,13 @@ def load_thresholds(path: Path) -> Thresholds:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     compare = data.pop("compare", {})
     enforced = data.pop("enforced_in_ci", [])
+    known = {
+        f"{scope}.{bound}.{metric}" for scope, bounds in data.items() for bound, ms in bounds.items() for metric in ms
+    }
+    if unknown := sorted(set(enforced) - known):
+        raise UserError(
+            f"{path.name}: enforced_in_ci names checks that have no threshold ({', '.join(unknown)}): fix it."
+        )
     return Thresholds(bounds=data, enforced_in_ci=enforced, **compare)
 
 
