@@ -122,14 +122,15 @@ def test_fast_profile_writes_reports_and_exits_by_the_gate(built, tmp_path):
 
 
 class NeighbourCiting(ExtractiveGenerator):
-    """A planted bug: quotes the right paragraph but cites the next one retrieved."""
+    """A planted bug: cites the next paragraph retrieved beside the right one. (Citing the neighbour
+    instead is repaired by the verifier, which moves a citation to the paragraph holding the sentence.)"""
 
     def draft(self, question, lang, hits):
         text = super().draft(question, lang, hits)
         ids = [h.paragraph for h in hits]
         for pid in markers(text):
             if pid in ids:
-                text = text.replace(f"[{pid}]", f"[{ids[(ids.index(pid) + 1) % len(ids)]}]")
+                text = text.replace(f"[{pid}]", f"[{pid}, {ids[(ids.index(pid) + 1) % len(ids)]}]")
         return text
 
 
@@ -148,14 +149,14 @@ def _committed_fast_report() -> SuiteReport:
     return report
 
 
-def test_gate_fails_a_generator_that_cites_the_neighbouring_paragraph(built, retriever, support):
+def test_gate_fails_a_generator_that_also_cites_the_neighbouring_paragraph(built, retriever, support):
     chain = AnswerChain(built.model_copy(update={"generator": "extractive"}), retriever)
     chain.extractive = NeighbourCiting()
     report, _ = run_suite(chain, support, load_calibration(EVALS), EVALS, "fast", ["extractive"], ["dev"])
     apply_gate(report, load_thresholds(EVALS / "thresholds.toml"))
     compare(report, _committed_fast_report(), load_thresholds(EVALS / "thresholds.toml"))
     failed = {c.key for c in report.gate if not c.passed}
-    assert {"extractive/dev/citation_precision", "extractive/dev/citation_recall"} <= failed
+    assert "extractive/dev/citation_precision" in failed
     assert not report.passed
     regressions = {c.key for c in report.changes if c.regression}
     assert "extractive/dev/citation_precision" in regressions
