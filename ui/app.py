@@ -179,7 +179,7 @@ def build_ui(service: Service) -> gr.Blocks:
             button.click(feedback(verdict), answers, feedback_note, concurrency_limit=None, **private)
         clear.click(lambda: ([], [], [], ""), None, [chatbot, history, answers, feedback_note], queue=False, **private)
         generator.change(new_status, generator, status, queue=False, **private)
-        query.input(lambda q: render.document_html(views, q), query, document, queue=False, **private)
+        query.change(lambda q: render.document_html(views, q), query, document, queue=False, **private)
 
         def ask_api(question: str, history: list[dict] | None = None, generator: str | None = None) -> dict:
             """Answer a question about A/C.3/74/L.11/Rev.1 with verified paragraph citations.
