@@ -178,6 +178,7 @@ def build_ui(service: Service) -> gr.Blocks:
         ):
             button.click(feedback(verdict), answers, feedback_note, concurrency_limit=None, **private)
         clear.click(lambda: ([], [], [], ""), None, [chatbot, history, answers, feedback_note], queue=False, **private)
+        chatbot.clear(lambda: ([], [], ""), None, [history, answers, feedback_note], queue=False, **private)
         generator.change(new_status, generator, status, queue=False, **private)
         query.change(lambda q: render.document_html(views, q), query, document, queue=False, **private)
 
