@@ -115,6 +115,11 @@ class AnswerChain(Runnable[dict, Answer]):
             notices.append(
                 f"{checked.attributed} sentence(s) had no marker; the verifier cited the paragraph holding them."
             )
+        if checked.recited:
+            notices.append(
+                f"{checked.recited} sentence(s) cited a paragraph that does not hold them; "
+                "the verifier cited the one that does."
+            )
         if checked.dropped and checked.text:
             notices.append(f"{len(checked.dropped)} sentence(s) not supported by the cited paragraphs were removed.")
         timings.verify_ms = _ms(t2)

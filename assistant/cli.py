@@ -286,3 +286,92 @@ def eval_answers(settings: Settings, sets: tuple[Path, ...], generator: str | No
         if not failures:
             report.failures = []
         click.echo(format_answer_report(str(path), report, items))
+
+
+@main.group()
+def sources() -> None:
+    """The documents the resolution cites: list them, fetch their official texts, add files you have."""
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per document.")
+@click.pass_obj
+def sources_list(settings: Settings, as_json: bool) -> None:
+    """Every cited document: symbol, kind, date, title, citing paragraphs, and what text we hold."""
+    from .sources import list_sources
+
+    rows = list_sources(settings)
+    if as_json:
+        click.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=1))
+        return
+    for r in rows:
+        when = r.date.isoformat() if r.date else (str(r.year) if r.year else "")
+        name = r.symbol or f"{r.id} (in {r.published_in})"
+        click.echo(f"{name:<24} {r.kind_label:<64} {when:<10} {r.status}")
+        about = r.title or ""
+        if r.annex:
+            about += f"{'; ' if about else ''}annex: {r.annex}"
+        click.echo(f"    cited in {', '.join(r.cited_in) or '-'}{'; ' + about if about else ''}")
+
+
+@sources.command("fetch")
+@click.argument("symbols", nargs=-1)
+@click.option("--lang", "langs", default="zh,en", show_default=True, help="Languages, comma-separated: zh, en.")
+@click.option("--all", "everything", is_flag=True, help="Every document the resolution cites.")
+@click.pass_obj
+def sources_fetch(settings: Settings, symbols: tuple[str, ...], langs: str, everything: bool) -> None:
+    """Download official texts by symbol from the UN Official Document System, parse and index them.
+    Files already downloaded (checksum intact) are not downloaded again."""
+    from .errors import BadInput
+    from .sources import all_symbols, canonical_symbol, fetch_documents, parse_langs
+
+    if not symbols and not everything:
+        raise BadInput("Name at least one symbol (e.g. A/74/130), or use --all.")
+    chosen = all_symbols(settings) if everything else [canonical_symbol(settings, s) for s in symbols]
+    report = fetch_documents(settings, chosen, parse_langs(langs), echo=click.echo)
+    if report.failed:
+        click.echo(
+            f"Error: {len(report.failed)} of {len(report.outcomes)} texts could not be fetched (see above).", err=True
+        )
+        sys.exit(1)
+
+
+@sources.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--symbol", required=True, help="Symbol of the document, e.g. A/74/130.")
+@click.option("--lang", required=True, help="Language of the file: zh or en.")
+@click.pass_obj
+def sources_add(settings: Settings, file: Path, symbol: str, lang: str) -> None:
+    """Add an official text you already have (PDF or DOCX); it is parsed, indexed and cited like a fetched one."""
+    from .sources import add_document, parse_langs
+
+    doc = add_document(settings, file, symbol, parse_langs(lang)[0])
+    click.echo(
+        f"{doc.symbol} ({doc.lang}): added {doc.source.format.upper()}, sha256 {doc.source.sha256[:12]}…; "
+        f"{len(doc.paragraphs)} paragraphs, indexed."
+    )
+
+
+@sources.command("show")
+@click.argument("symbol")
+@click.option("--json", "as_json", is_flag=True, help="Print the document view as JSON (what the UI uses).")
+@click.pass_obj
+def sources_show(settings: Settings, symbol: str, as_json: bool) -> None:
+    """One cited document: catalogue entry, status, provenance and its paragraphs with their citation keys."""
+    from .sources import document_view
+
+    view = document_view(settings, symbol)
+    if as_json:
+        click.echo(view.model_dump_json(indent=1))
+        return
+    click.echo(f"{view.symbol}: {view.status}; {view.url}")
+    for entry in view.entries:
+        click.echo(f"  catalogue {entry.id}: cited in {', '.join(entry.cited_in)}")
+    for source in view.sources:
+        click.echo(
+            f"  {source.lang}: {source.format} from {source.final_url or source.url}, {source.retrieved:%Y-%m-%d}, "
+            f"sha256 {source.sha256}"
+        )
+    for p in view.paragraphs:
+        for lang, text in sorted(p.text.items()):
+            click.echo(f"[{p.key}] ({lang}) {text}")

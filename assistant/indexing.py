@@ -19,9 +19,15 @@ def make_store(settings: Settings) -> Store:
 
 
 def ingest(settings: Settings, rebuild: bool = False, embedder: E5Embeddings | None = None) -> IngestReport:
-    chunks = build_chunks(load(settings), settings)
+    """The resolution and its knowledge files, and every cited document fetched or added (sources.py)."""
+    from .sources import document_chunks, mark_indexed, parsed_documents
+
+    docs = parsed_documents(settings)
+    chunks = build_chunks(load(settings), settings) + document_chunks(settings, docs)
     embedder = embedder or make_embedder(settings)
-    return make_store(settings).ingest(chunks, embedder, rebuild=rebuild)
+    report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild)
+    mark_indexed(settings, docs)
+    return report
 
 
 def open_retriever(settings: Settings, embedder: E5Embeddings | None = None) -> HybridRetriever:

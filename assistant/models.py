@@ -8,7 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["header", "sponsors", "preamble", "operative", "footnote", "catalogue", "scope"]
+Kind = Literal[
+    "header", "sponsors", "preamble", "operative", "footnote", "catalogue", "scope", "paragraph", "subparagraph"
+]
 Lang = Literal["zh", "en"]
 View = Literal["text", "expansion"]
 
@@ -161,3 +163,49 @@ class Answer(BaseModel):
     notices: list[str] = Field(default_factory=list, description="Things the user should know, e.g. a fallback.")
     timings: Timings = Field(default_factory=Timings)
     draft: bool = Field(False, description="True for the unverified drafts a stream yields before the answer.")
+
+
+# --- Cited documents fetched from the UN Official Document System (sources.py) -----------------
+
+
+class SourceFile(BaseModel):
+    """Provenance of one official file of a cited document, kept beside it in data_dir/sources/."""
+
+    symbol: str
+    lang: Lang
+    format: Literal["pdf", "docx"]
+    path: str = Field(description="File name in the document's folder under data_dir/sources/.")
+    sha256: str
+    bytes: int
+    url: str = Field(description="Where it came from: the URL asked for, or file://... for `sources add`.")
+    final_url: str | None = Field(None, description="Where the redirects ended, for a download.")
+    retrieved: dt.datetime = Field(description="When it was downloaded or added (UTC).")
+
+
+class DocParagraph(BaseModel):
+    """One paragraph of a cited document. `id` is stable within the document (¶12, OP3, annex ¶5(a));
+    the citation key adds the symbol: `A/74/130 ¶12`."""
+
+    id: str
+    kind: Kind
+    text: str
+    section: str | None = Field(None, description="The headings it stands under, outermost first.")
+    markers: list[FootnoteMarker] = Field(default_factory=list)
+    cited_by: list[str] = Field(default_factory=list, description="For a footnote: paragraphs citing it.")
+
+
+class ParsedDocument(BaseModel):
+    """A cited document in one language, parsed into paragraphs, with where it came from."""
+
+    symbol: str
+    lang: Lang
+    structure: Literal["resolution", "report"]
+    title: str | None = None
+    headings: list[str] = Field(default_factory=list)
+    paragraphs: list[DocParagraph]
+    source: SourceFile
+    parser: str = Field("", description="Version of the parsing code; a parse by other code is redone.")
+
+    def key(self, pid: str) -> str:
+        """The citation key of a paragraph, as it appears in answers: [A/74/130 ¶12]."""
+        return f"{self.symbol} {pid}"

@@ -159,15 +159,14 @@ class HybridRetriever(BaseRetriever):
 
     def _named(self, query: str) -> tuple[list[tuple[str, str]], list[str]]:
         """Paragraphs the question names (references.py): those indexed, and the first one that is not."""
-        keys = {pid: key for key in self._first if self._first[key].kind != "scope" for pid in [key[1]]}
+        keys = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and not pid.startswith("SCOPE:")}
         ids = named_paragraphs(query)
         return [keys[p] for p in ids if p in keys], [p for p in ids if p not in keys][:1]
 
     def _missing(self, missing: list[str]) -> Hit:
-        existing = {key[1] for key in self._first}
-        doc = next(iter(self._first))[0]
+        existing = {pid for doc, pid in self._first if doc == RESOLUTION}
         text = missing_note(missing[0], existing)
-        return Hit(doc=doc, paragraph=f"SCOPE:no-{missing[0]}", kind="scope", score=1.0, text=text)
+        return Hit(doc=RESOLUTION, paragraph=f"SCOPE:no-{missing[0]}", kind="scope", score=1.0, text=text)
 
     def _scope_note(self, scores: dict[int, float]) -> Hit | None:
         best: dict[str, tuple[float, str | None]] = {"scope": (0.0, None), "text": (0.0, None)}

@@ -183,7 +183,7 @@ class Service:
                 cited_by=entry.cited_in,
             )
         if pid not in k.paragraphs:
-            raise BadInput(f"There is no paragraph {pid!r}: use an ID such as PP3, OP2, FN5 or CAT:A/74/130.")
+            return self._cited_document_paragraph(pid)
         p = k.paragraphs[pid]
         cites = {pid, *p.footnotes}
         return ParagraphView(
@@ -198,6 +198,16 @@ class Service:
             catalogue=[e for e in k.catalogue.values() if cites & set(e.cited_in)],
             cited_by=p.cited_by,
         )
+
+    def _cited_document_paragraph(self, pid: str) -> ParagraphView:
+        """A paragraph of a cited document fetched into the index (`A/74/130 ¶12`): its text by language."""
+        for (doc, paragraph), texts in self.chain.retriever.paragraph_texts().items():
+            if paragraph == pid and doc != RESOLUTION:
+                label = {"en": f"Paragraph {pid}", "zh": f"段落 {pid}"}
+                return ParagraphView(
+                    doc=doc, id=pid, kind="paragraph", label=label, zh=texts.get("zh", ""), en=texts.get("en", "")
+                )
+        raise BadInput(f"There is no paragraph {pid!r}: use an ID such as PP3, OP2, FN5 or CAT:A/74/130.")
 
     def health(self) -> Health:
         name = self.default_generator()

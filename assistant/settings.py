@@ -89,6 +89,25 @@ class Settings(BaseSettings):
         description="Model name at that endpoint.",
     )
 
+    ods_url: str = Field(
+        "https://documents.un.org/api/symbol/access",
+        description="Endpoint of the UN Official Document System that answers ?s=SYMBOL&l=LANG&t=pdf|docx with a "
+        "redirect to the file. Tests point it at a local server.",
+    )
+    fetch_formats: list[Literal["docx", "pdf"]] = Field(
+        ["docx", "pdf"],
+        description="File formats asked of the document system, in order: DOCX keeps paragraphs and footnotes "
+        "exactly; PDF is the fallback for documents without one.",
+    )
+    fetch_timeout: float = Field(30.0, description="Seconds to wait for the document system to connect or send.")
+    fetch_retries: int = Field(3, description="Attempts per file before giving up (timeouts, 5xx, cut-off bodies).")
+    fetch_backoff: float = Field(1.0, description="Seconds before the second attempt; doubled before each further one.")
+
+    @property
+    def sources_dir(self) -> Path:
+        """Downloaded and added official files of cited documents, their provenance and parses."""
+        return self.data_dir / "sources"
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"

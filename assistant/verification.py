@@ -15,6 +15,12 @@ from .models import Citation, Hit
 
 MARKER = re.compile(r"\[([^\[\]]{2,120})\]")
 ID = re.compile(r"^(?:HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+)$")
+# A paragraph of a cited document: its symbol, then its ID there (documents.py), e.g. "A/74/130 ¶12",
+# "A/RES/70/174 annex ¶3(b)(i)", "A/74/130 annex §3 ¶1".
+DOC_ID = re.compile(
+    r"^[A-Z]{1,2}(?:/[A-Za-z0-9.\-]+)+ (?:annex(?: [IVX]{1,5})? )?(?:(?:[IVX]{1,5}(?:\.[A-H])?|§\d+|intro) )?"
+    r"(?:HEADER|PP\d+|OP\d+|FN\d+|¶\d+)(?:\([a-z]{1,6}\))*$"
+)
 SENTENCE_END = re.compile(
     r"(?<=[。！？!?])(?![”\]])|(?<=\.)(?<!chap\.)(?<!sect\.)(?<!No\.)(?<!\d\.)\s+(?=[A-Z“(\u4e00-\u9fff-])|\n+"
 )
@@ -47,9 +53,11 @@ def markers(text: str) -> list[str]:
     """Paragraph IDs cited in `text`, in order, from markers like [OP3] or [PP6, FN1]."""
     found: list[str] = []
     for group in MARKER.findall(text):
-        for token in re.split(r"[\s,;，；、]+", group.strip()):
-            if ID.match(token) and token not in found:
-                found.append(token)
+        for item in re.split(r"[,;，；、]+", group.strip()):
+            tokens = [item.strip()] if DOC_ID.match(item.strip()) else re.split(r"\s+", item.strip())
+            for token in tokens:
+                if (ID.match(token) or DOC_ID.match(token)) and token not in found:
+                    found.append(token)
     return found
 
 
@@ -94,9 +102,11 @@ def best_span(text: str, lang: str, probe: str) -> str:
 def cite(hit: Hit, sentence: str) -> Citation:
     """A citation of `hit` for `sentence`: the official span it rests on and its English."""
     zh, en = hit.text.get("zh", ""), hit.text.get("en", "")
+    if not zh:  # a cited document held in English only: its English is the official text
+        zh, en = en, ""
     if len(zh) <= SHORT_PARAGRAPH:
-        return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=zh or en, translation=en, supported=True)
-    quote = best_span(zh, "zh", sentence)
+        return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=zh, translation=en, supported=True)
+    quote = best_span(zh, "zh" if hit.text.get("zh") else "en", sentence)
     translation = best_span(en, "en", sentence + " " + quote) if en else ""
     return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=quote, translation=translation, supported=True)
 
@@ -107,6 +117,7 @@ class Verified:
     citations: list[Citation] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     attributed: int = 0
+    recited: int = 0
 
 
 def verify(draft: str, hits: list[Hit]) -> Verified:
@@ -116,7 +127,7 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
     lines: list[str] = []
     citations: dict[str, Citation] = {}
     dropped: list[str] = []
-    attributed = 0
+    attributed = recited = 0
     for line in draft.splitlines():
         kept: list[str] = []
         for sentence in _claims(sentences(line)):
@@ -127,6 +138,9 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
             if not markers(sentence) and (source := attribute(body, hits)):
                 cited, sentence = [source], _with_marker(sentence, source.paragraph)
                 attributed += 1
+            elif cited and coverage(body, cited) < ATTRIBUTION_OVERLAP and (source := attribute(body, hits)):
+                cited, sentence = [source], _with_marker(strip_markers(sentence), source.paragraph)
+                recited += 1
             if not cited or unsupported(body, [t for h in cited for t in h.text.values()]):
                 dropped.append(sentence)
                 continue
@@ -135,7 +149,20 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
                 citations.setdefault(hit.paragraph, cite(hit, body))
         if kept:
             lines.append(_join(kept))
-    return Verified(text="\n".join(lines), citations=list(citations.values()), dropped=dropped, attributed=attributed)
+    return Verified(
+        text="\n".join(lines),
+        citations=list(citations.values()),
+        dropped=dropped,
+        attributed=attributed,
+        recited=recited,
+    )
+
+
+def coverage(claim: str, cited: list[Hit]) -> float:
+    """Share of the claim's words that the cited paragraphs contain, in either language."""
+    words = set(tokenize(claim))
+    found = set(tokenize(" ".join(t for h in cited for t in h.text.values())))
+    return len(words & found) / len(words) if words else 1.0
 
 
 def attribute(claim: str, hits: list[Hit]) -> Hit | None:

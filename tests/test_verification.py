@@ -1,4 +1,4 @@
-from assistant.models import Hit
+from assistant.models import RESOLUTION, Hit
 from assistant.verification import markers, sentences, verify
 
 OP3 = Hit(
@@ -51,3 +51,36 @@ def test_markers_written_after_the_full_stop_belong_to_that_sentence():
 
 def test_unretrieved_ids_are_removed_from_a_kept_marker():
     assert verify("It meets in New York [OP3, OP9].", [OP3]).text == "It meets in New York [OP3]."
+
+
+def test_a_citation_of_the_wrong_paragraph_is_moved_to_the_one_holding_the_sentence(retriever):
+    texts = retriever.paragraph_texts()
+    hits = [
+        Hit(doc=RESOLUTION, paragraph=pid, kind=kind, score=1.0, text=texts[(RESOLUTION, pid)])
+        for pid, kind in (("PP5", "preamble"), ("FN4", "footnote"))
+    ]
+    sentence = "The text stresses the role of the Commission on Crime Prevention and Criminal Justice [FN4]."
+    checked = verify(sentence, hits)
+    assert checked.recited == 1 and "[PP5]" in checked.text and "[FN4]" not in checked.text
+
+
+DOC = Hit(
+    doc="A/74/130",
+    paragraph="A/74/130 ¶5",
+    kind="paragraph",
+    score=1.0,
+    text={"en": "5. Member States stressed that mutual legal assistance was too slow, taking up to 18 months."},
+)
+
+
+def test_markers_of_cited_documents_are_checked_like_the_resolutions():
+    assert markers("[A/74/130 ¶12, OP1] [A/RES/70/174 annex ¶3(b)(i)] [A/74/130 annex §3 ¶1] [A/74/130]") == [
+        "A/74/130 ¶12",
+        "OP1",
+        "A/RES/70/174 annex ¶3(b)(i)",
+        "A/74/130 annex §3 ¶1",
+    ]
+    out = verify("Assistance took up to 18 months [A/74/130 ¶5]. It took 24 months [A/74/130 ¶5].", [DOC, OP3])
+    assert out.text == "Assistance took up to 18 months [A/74/130 ¶5]."
+    assert out.citations[0].quote == DOC.text["en"] and out.citations[0].translation == ""
+    assert verify("Assistance was slow [A/74/130 ¶6].", [DOC]).text == ""  # a paragraph not retrieved

@@ -8,9 +8,9 @@ import html
 import re
 
 from assistant.knowledge import KIND_EN
-from assistant.models import Answer, CatalogueEntry, Citation
+from assistant.models import RESOLUTION, Answer, CatalogueEntry, Citation
 from assistant.service import ParagraphView, Queued
-from assistant.verification import ID, MARKER
+from assistant.verification import MARKER, markers
 
 NOT_SAID_LABEL = {"en": "The text does not say this", "zh": "案文没有说明这一点"}
 REFERENCE_LABEL = {"en": "Nearest paragraphs, for reference only", "zh": "最接近的段落，仅供参考"}
@@ -37,7 +37,7 @@ def with_chips(text: str, turn: int, cited: set[str]) -> str:
     """Escaped text in which each marker such as [OP3] or [PP6, FN1] becomes clickable chips."""
     out, last = [], 0
     for match in MARKER.finditer(text):
-        ids = [t for t in re.split(r"[\s,;，；、]+", match.group(1).strip()) if ID.match(t) and t in cited]
+        ids = [pid for pid in markers(match.group(0)) if pid in cited]
         if not ids:
             continue
         out.append(lines(text[last : match.start()]))
@@ -146,6 +146,16 @@ def catalogue_html(entry: CatalogueEntry) -> str:
     )
 
 
+def english_label(view: ParagraphView) -> str:
+    """The resolution's English (and the catalogue's) is the project's own; a cited UN document's English
+    version is as official as its Chinese."""
+    return (
+        "English rendering (unofficial)"
+        if view.doc == RESOLUTION or view.kind == "catalogue"
+        else "Official text (English)"
+    )
+
+
 def source_html(view: ParagraphView, citation: Citation | None) -> str:
     """The source panel: official text with the quoted span highlighted, the unofficial English beside
     it, the paragraph's footnotes and the catalogue entries of the documents it cites."""
@@ -161,15 +171,24 @@ def source_html(view: ParagraphView, citation: Citation | None) -> str:
     )
     catalogue = "".join(catalogue_html(e) for e in view.catalogue)
     cited_by = ", ".join(esc(p) for p in view.cited_by)
+    if view.zh:
+        official = (
+            f'<div class="official"><div class="lang-label">Official text (Chinese)</div>'
+            f'<div lang="zh">{marked(view.zh, quote, view.markers, "src")}</div></div>'
+            f'<div class="unofficial"><div class="lang-label">{esc(english_label(view))}</div>'
+            f'<div lang="en">{marked(view.en, translation)}</div></div>'
+        )
+    else:  # a cited document held in English only: its English is the official text
+        official = (
+            f'<div class="official"><div class="lang-label">Official text (English)</div>'
+            f'<div lang="en">{marked(view.en, quote)}</div></div>'
+        )
     return (
         f'<div class="source" data-paragraph="{esc(view.id)}">'
         f"<h3>{esc(view.id)} <small>{esc(view.doc)} · {esc(view.label['en'])}</small></h3>{note}"
         '<div class="side-by-side">'
-        f'<div class="official"><div class="lang-label">Official text (Chinese)</div>'
-        f'<div lang="zh">{marked(view.zh, quote, view.markers, "src")}</div></div>'
-        f'<div class="unofficial"><div class="lang-label">English rendering (unofficial)</div>'
-        f'<div lang="en">{marked(view.en, translation)}</div></div>'
-        "</div>"
+        + official
+        + "</div>"
         + (f"<h4>Footnotes</h4><ul>{footnotes}</ul>" if footnotes else "")
         + (f"<h4>Documents cited</h4><ul>{catalogue}</ul>" if catalogue else "")
         + (f'<div class="cited-by">Cited in: {cited_by}</div>' if cited_by else "")
