@@ -65,6 +65,7 @@ def build_ui(service: Service) -> gr.Blocks:
                             buttons=["copy"],
                             layout="bubble",
                         )
+                        status = gr.HTML(render.status_html(default, service.model_name(default)), elem_id="status")
                         with gr.Row():
                             box = gr.Textbox(
                                 show_label=False,
@@ -86,7 +87,6 @@ def build_ui(service: Service) -> gr.Blocks:
                                 list(GENERATORS), value=default, label="Generator", elem_id="generator"
                             )
                             k = gr.Slider(1, 10, value=service.settings.k, step=1, label="Paragraphs retrieved (k)")
-                        status = gr.HTML(render.status_html(default, service.model_name(default)), elem_id="status")
                     with gr.Column(scale=2, visible=False, elem_id="source-panel") as panel:
                         source = gr.HTML(elem_id="source")
                         close = gr.Button("Close source", size="sm")

@@ -99,6 +99,7 @@ def shoot(url: str, out: Path) -> None:
         page.goto(url)
         ask(page, QUESTION)
         open_citation(page, "OP3")
+        page.wait_for_timeout(1500)  # Gradio fades an updated output in; let it finish for the picture
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out))
         print(page.locator("#chat .answer, #chat .not-said").last.inner_text())
