@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INDEX := data/chroma/chroma.sqlite3
 
-.PHONY: run test install index model browser screenshot lint format eval-retrieval eval-answers bench-search clean
+.PHONY: run test install index model browser screenshot lint format eval eval-fast eval-judge eval-retrieval eval-answers \
+	bench-search clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +67,19 @@ lint: install
 format: install
 	$(BIN)/ruff format assistant ui tests benchmarks
 	$(BIN)/ruff check --fix assistant ui tests benchmarks
+
+## The release gate: retrieval, the extractive generator and the default one (the local model once
+## installed) on the development and held-out sets; reports in evals/reports/; fails below evals/thresholds.toml.
+eval: index model
+	$(BIN)/assistant eval --profile full
+
+## What CI runs on every change (via tests/test_release_eval.py): retrieval and the extractive generator.
+eval-fast: index
+	$(BIN)/assistant eval --profile fast
+
+## Re-calibrate the support judge on evals/support_pairs.jsonl (after changing the pairs or the judge).
+eval-judge: index
+	$(BIN)/assistant eval-judge
 
 ## Retrieval quality on the development set and on the held-out set.
 eval-retrieval: index

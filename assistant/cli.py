@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .errors import UserError
+from .errors import BadInput, UserError
 from .settings import Settings
 
 log = logging.getLogger("assistant")
@@ -375,3 +375,149 @@ def sources_show(settings: Settings, symbol: str, as_json: bool) -> None:
     for p in view.paragraphs:
         for lang, text in sorted(p.text.items()):
             click.echo(f"[{p.key}] ({lang}) {text}")
+
+
+def _paragraph_texts(retriever) -> dict[str, dict[str, str]]:
+    return {pid: by for (_, pid), by in retriever.paragraph_texts().items()}
+
+
+def _evals_dir(settings: Settings) -> Path:
+    return settings.knowledge_dir.parent / "evals"
+
+
+@main.command("eval-judge")
+@click.option("--pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--write/--no-write", default=True, help="Write the calibration to evals/judge_calibration.json.")
+@click.pass_obj
+def eval_judge(settings: Settings, pairs: Path | None, write: bool) -> None:
+    """Calibrate the support judge on hand-labelled (sentence, paragraph) pairs and report its accuracy."""
+    from .indexing import make_embedder, open_retriever
+    from .support import CALIBRATION, SupportJudge, calibrate, load_pairs
+
+    evals = _evals_dir(settings)
+    embedder = make_embedder(settings)
+    texts = _paragraph_texts(open_retriever(settings, embedder=embedder))
+    labelled = load_pairs(pairs or evals / "support_pairs.jsonl")
+    unknown = sorted({p.paragraph for p in labelled} - set(texts))
+    if unknown:
+        raise UserError(f"The pairs cite paragraphs the index lacks ({', '.join(unknown)}): fix the pairs file.")
+    result = calibrate(SupportJudge(embedder, texts, threshold=1.0), labelled)
+    click.echo(
+        f"{result.pairs} pairs ({result.positives} supported): threshold {result.threshold}, accuracy "
+        f"{result.accuracy:.3f} (leave-one-out {result.loo_accuracy:.3f}), precision {result.precision:.3f}, "
+        f"recall {result.recall:.3f}"
+    )
+    click.echo("by kind: " + ", ".join(f"{k} {v:.2f}" for k, v in result.by_kind.items()))
+    for e in result.errors:
+        click.echo(f"  wrong on {e['id']}: label {e['label']}, similarity {e['similarity']}, missing {e['missing']}")
+    if write:
+        (evals / CALIBRATION).write_text(result.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        click.echo(f"Written to {evals / CALIBRATION}.")
+
+
+@main.command("eval")
+@click.option(
+    "--profile",
+    type=click.Choice(["fast", "full"]),
+    default="full",
+    show_default=True,
+    help="fast: retrieval and the extractive generator (CI); full: also the default generator (release).",
+)
+@click.option(
+    "--generator",
+    "generators",
+    type=GENERATORS,
+    multiple=True,
+    help="Evaluate these generators' answers instead of the profile's (repeatable).",
+)
+@click.option("--sets", default="dev,heldout", show_default=True, help="Comma-separated: dev, heldout.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the reports go (default evals/reports).",
+)
+@click.option(
+    "--thresholds",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The gate (default evals/thresholds.toml).",
+)
+@click.option(
+    "--compare",
+    "compare_with",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Compare with this JSON report (default: the previous one in --out).",
+)
+@click.pass_obj
+def eval_suite(
+    settings: Settings,
+    profile: str,
+    generators: tuple[str, ...],
+    sets: str,
+    out: Path | None,
+    thresholds: Path | None,
+    compare_with: Path | None,
+) -> None:
+    """The release evaluation: retrieval, citations (ALCE), key facts, refusals, fabricated facts,
+    latency; reports in evals/reports/; exit status 1 when a metric is outside evals/thresholds.toml."""
+    from .chain import build_chain
+    from .reports import write_reports
+    from .suite import SETS, SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
+    from .support import SupportJudge, load_calibration
+
+    evals = _evals_dir(settings)
+    chosen = [s.strip() for s in sets.split(",") if s.strip()]
+    if not chosen or set(chosen) - set(SETS):
+        raise BadInput(f"Unknown set in {sets!r}: use {', '.join(SETS)}, separated by commas.")
+    try:
+        calibration = load_calibration(evals)
+    except FileNotFoundError as exc:
+        raise UserError("The support judge is not calibrated: run `assistant eval-judge` first.") from exc
+    gate = load_thresholds(thresholds or evals / "thresholds.toml")
+    chain = build_chain(settings)
+    texts = _paragraph_texts(chain.retriever)
+    support = SupportJudge(chain.retriever.embedder, texts, calibration.threshold)
+    report, answered = run_suite(
+        chain,
+        support,
+        calibration,
+        evals,
+        profile,
+        list(generators) or None,
+        chosen,
+        progress=lambda m: click.echo(m, err=True),
+    )
+    out = out or evals / "reports"
+    apply_gate(report, gate)
+    previous = (
+        SuiteReport.model_validate_json(compare_with.read_text(encoding="utf-8"))
+        if compare_with
+        else previous_report(out, profile, report.name)
+    )
+    if previous:
+        compare(report, previous, gate)
+    paths = write_reports(report, answered, texts, out)
+    click.echo(_gate_summary(report))
+    click.echo("Reports: " + ", ".join(str(p) for p in paths.values()))
+    if not report.passed:
+        sys.exit(1)
+
+
+def _gate_summary(report) -> str:
+    failed = [c for c in report.gate if not c.passed]
+    lines = [
+        f"Gate {'passed' if report.passed else 'FAILED'} ({len(report.gate) - len(failed)}/{len(report.gate)} "
+        f"checks; CI-enforced: {'passed' if report.passed_ci else 'FAILED'})."
+    ]
+    lines += [
+        f"  below threshold: {c.key} = {c.value:g} ({c.bound} {c.threshold:g})"
+        + (" [enforced in CI]" if c.enforced_in_ci else "")
+        for c in failed
+    ]
+    regressions = [c for c in report.changes if c.regression]
+    if report.previous:
+        lines.append(f"Compared with {report.previous}: {len(regressions)} regression(s).")
+        lines += [f"  regression: {c.key} {c.previous:g} -> {c.current:g}" for c in regressions]
+    return "\n".join(lines)

@@ -1,0 +1,356 @@
+"""Writing a suite report: JSON (the record the next run compares with), Markdown (for the README
+and reviews), a self-contained HTML page with plots (matplotlib SVG inlined, nothing fetched), and the
+run in RAGAS's dataset layout."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from pathlib import Path
+
+from .chain import NOT_SAID
+from .evaluation import AnswerItem
+from .models import Answer
+from .suite import SuiteReport
+
+HEADLINE = [
+    "citation_precision",
+    "citation_recall",
+    "key_fact_recall",
+    "gold_cited",
+    "refusal_accuracy",
+    "false_refusal",
+    "fabricated_rate",
+]
+MAX_FAILURES = 60
+
+
+def write_reports(
+    report: SuiteReport,
+    answered: dict[str, dict[str, list[tuple[AnswerItem, Answer]]]],
+    texts: dict[str, dict[str, str]],
+    out_dir: Path,
+) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": out_dir / f"{report.name}.json",
+        "md": out_dir / f"{report.name}.md",
+        "html": out_dir / f"{report.name}.html",
+        "ragas": out_dir / f"{report.name}-ragas.jsonl",
+    }
+    paths["json"].write_text(report.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    paths["md"].write_text(markdown(report), encoding="utf-8")
+    paths["html"].write_text(html_page(report), encoding="utf-8")
+    rows = [
+        row
+        for generator, by_set in answered.items()
+        for pairs in by_set.values()
+        for row in ragas_rows(generator, pairs, texts)
+    ]
+    paths["ragas"].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return paths
+
+
+# --- RAGAS --------------------------------------------------------------------------------------
+
+
+def ragas_rows(generator: str, pairs: list[tuple[AnswerItem, Answer]], texts: dict[str, dict[str, str]]) -> list[dict]:
+    """One row per question in RAGAS's SingleTurnSample fields: user_input (question), response
+    (answer), retrieved_contexts (the paragraphs the answer cites or shows as nearest), reference
+    (the gold paragraphs' text, or "the text does not say" for an unanswerable question) and
+    reference_contexts (the gold paragraphs)."""
+    rows = []
+    for item, answer in pairs:
+        lang = item.lang if item.lang in ("zh", "en") else "en"
+        gold = [texts[p].get(lang) or texts[p].get("zh", "") for p in item.gold if p in texts]
+        rows.append(
+            {
+                "user_input": item.question,
+                "response": answer.answer,
+                "retrieved_contexts": [
+                    texts[c.paragraph].get(lang) or c.quote for c in answer.citations if c.paragraph in texts
+                ],
+                "reference": "\n".join(gold) if item.answerable else NOT_SAID[lang],
+                "reference_contexts": gold,
+                "id": item.id,
+                "generator": generator,
+            }
+        )
+    return rows
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:.0f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def sections(report: SuiteReport) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The report's tables, shared by the Markdown and the HTML: (title, header, rows)."""
+    out = []
+    gate_rows = [
+        [
+            c.key,
+            f"{'≥' if c.bound == 'min' else '≤'} {c.threshold:g}",
+            _fmt(c.value),
+            "pass" if c.passed else "**FAIL**",
+            "yes" if c.enforced_in_ci else "",
+        ]
+        for c in report.gate
+    ]
+    out.append(
+        ("Gate (evals/thresholds.toml)", ["metric", "threshold", "value", "result", "enforced in CI"], gate_rows)
+    )
+    retrieval_rows = [
+        [
+            name,
+            lang,
+            str(r.n) if lang == "all" else "",
+            *(_fmt(m[k]) for k in ("recall_at_1", "recall_at_3", "mrr")),
+            f"{r.latency_ms.p50:.0f} / {r.latency_ms.p95:.0f}" if lang == "all" else "",
+        ]
+        for name, r in report.retrieval.items()
+        for lang, m in [("all", r.metrics), *r.by_lang.items()]
+    ]
+    out.append(
+        ("Retrieval", ["set", "lang", "n", "recall@1", "recall@3", "MRR", "search p50 / p95 ms"], retrieval_rows)
+    )
+    answer_rows = [
+        [generator, name, lang, str(a.n) if lang == "all" else "", *(_fmt(m[k]) for k in HEADLINE)]
+        for generator, by_set in report.answers.items()
+        for name, a in by_set.items()
+        for lang, m in [("all", a.metrics), *a.by_lang.items()]
+    ]
+    out.append(("Answers", ["generator", "set", "lang", "n", *HEADLINE], answer_rows))
+    latency_rows = [
+        [
+            generator,
+            name,
+            *(
+                f"{a.latency_ms[s].p50:.0f} / {a.latency_ms[s].p95:.0f}"
+                for s in ("retrieve", "generate", "verify", "total")
+            ),
+            str(a.fallbacks),
+        ]
+        for generator, by_set in report.answers.items()
+        for name, a in by_set.items()
+    ]
+    out.append(
+        (
+            "Latency per stage, ms (p50 / p95)",
+            ["generator", "set", "retrieve", "generate", "verify", "total", "fallbacks"],
+            latency_rows,
+        )
+    )
+    category_rows = [
+        [generator, category, *(_fmt(m[k]) for k in HEADLINE)]
+        for generator, by_set in report.answers.items()
+        if "dev" in by_set
+        for category, m in by_set["dev"].by_category.items()
+    ]
+    out.append(("Answers by category (development set)", ["generator", "category", *HEADLINE], category_rows))
+    if report.previous:
+        change_rows = [
+            [c.key, _fmt(c.previous), _fmt(c.current), "**REGRESSION**" if c.regression else ""]
+            for c in sorted(report.changes, key=lambda c: (not c.regression, c.key))
+        ]
+        out.append((f"Changes since {report.previous}", ["metric", "before", "now", ""], change_rows))
+    return out
+
+
+def summary_lines(report: SuiteReport) -> list[str]:
+    failed = [c.key for c in report.gate if not c.passed]
+    regressions = [c.key for c in report.changes if c.regression]
+    j = report.judge
+    return [
+        f"Profile **{report.profile}**, generators {', '.join(report.generators)}"
+        + (f" ({', '.join(f'{g}: {m}' for g, m in report.models.items() if m)})" if report.models else "")
+        + f", sets {', '.join(report.sets)}; commit `{report.commit}`, {report.created}, {report.machine}, "
+        f"{report.seconds:.0f} s.",
+        "",
+        f"Gate: **{'PASSED' if report.passed else 'FAILED'}**"
+        + (f" ({len(failed)} below threshold: {', '.join(failed)})" if failed else "")
+        + f"; the metrics CI enforces: {'passed' if report.passed_ci else 'FAILED'}.",
+        "",
+        f"Regressions since the previous report: {', '.join(regressions) if regressions else 'none'}"
+        + ("" if report.previous else " (no previous report)")
+        + ".",
+        "",
+        f"Support judge: similarity threshold {j.threshold}, accuracy {j.accuracy:.3f} on {j.pairs} hand-labelled "
+        f"pairs (leave-one-out {j.loo_accuracy:.3f}; precision {j.precision:.3f}, recall {j.recall:.3f}).",
+    ]
+
+
+def markdown(report: SuiteReport) -> str:
+    lines = [f"# Evaluation report {report.name}", "", *summary_lines(report), ""]
+    for title, header, rows in sections(report):
+        lines += [f"## {title}", "", *_table(header, rows), ""]
+    lines += failure_lines(report)
+    return "\n".join(lines) + "\n"
+
+
+def failure_lines(report: SuiteReport) -> list[str]:
+    lines = []
+    for generator, by_set in report.answers.items():
+        dev = by_set.get("dev")
+        if not dev or not dev.failures:
+            continue
+        lines += [f"## Failures, {generator}, development set ({len(dev.failures)})", ""]
+        for r in dev.failures[:MAX_FAILURES]:
+            problems = []
+            if r.answerable != r.expected_answerable:
+                problems.append("refused" if not r.answerable else "answered an unanswerable question")
+            if r.gold_cited is False:
+                problems.append("gold not cited")
+            if r.key_facts is not None and r.key_facts < 1:
+                problems.append(f"key facts {r.key_facts:.2f}")
+            if r.unsupported:
+                problems.append(f"unsupported citations {','.join(r.unsupported)}")
+            if r.irrelevant:
+                problems.append(f"irrelevant citations {','.join(r.irrelevant)}")
+            if r.fabricated:
+                problems.append(f"fabricated {','.join(r.fabricated)}")
+            lines.append(f"- `{r.id}` [{r.lang} {r.category}] {'; '.join(problems)}; cited {','.join(r.cited) or '-'}")
+        if len(dev.failures) > MAX_FAILURES:
+            lines.append(f"- … and {len(dev.failures) - MAX_FAILURES} more (all in the JSON report)")
+        lines.append("")
+    return lines
+
+
+# --- HTML with plots ----------------------------------------------------------------------------
+
+
+def _svg(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def plots(report: SuiteReport) -> list[tuple[str, str]]:
+    """(caption, inline SVG) for per-language bars, the latency histogram and the heat map."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: no font needed to view it
+    out = []
+    groups = [
+        (f"retrieval {name}", r.by_lang, ["recall_at_1", "recall_at_3", "mrr"]) for name, r in report.retrieval.items()
+    ]
+    groups += [
+        (f"{g} {name}", a.by_lang, ["citation_precision", "citation_recall", "key_fact_recall", "refusal_accuracy"])
+        for g, by_set in report.answers.items()
+        for name, a in by_set.items()
+    ]
+    fig, axes = plt.subplots(1, len(groups), figsize=(3.6 * len(groups), 3.2), squeeze=False)
+    for ax, (title, by_lang, metrics) in zip(axes[0], groups, strict=True):
+        langs = sorted(by_lang)
+        x = np.arange(len(metrics))
+        for i, lang in enumerate(langs):
+            ax.bar(x + (i - (len(langs) - 1) / 2) * 0.38, [by_lang[lang][m] or 0 for m in metrics], 0.38, label=lang)
+        ax.set_xticks(
+            x, [m.replace("citation_", "cit. ").replace("_", " ") for m in metrics], rotation=30, ha="right", fontsize=8
+        )
+        ax.set_ylim(0, 1.05)
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=7, loc="lower left")
+    out.append(("Per-language scores", _svg(fig)))
+
+    fig, ax = plt.subplots(figsize=(7, 3))
+    for g, by_set in report.answers.items():
+        totals = [t for a in by_set.values() for t in a.totals_ms]
+        if totals:
+            ax.hist(
+                totals,
+                bins=np.logspace(np.log10(max(1, min(totals))), np.log10(max(totals) + 1), 30),
+                alpha=0.6,
+                label=g,
+            )
+    ax.set_xscale("log")
+    ax.set_xlabel("answer latency, ms (log scale)")
+    ax.set_ylabel("questions")
+    ax.legend(fontsize=8)
+    out.append(("Latency of whole answers", _svg(fig)))
+
+    cells = report.misses_by_paragraph
+    if cells:
+        rows = list(cells)
+        cols = sorted({c for v in cells.values() for c in v})
+        grid = np.array([[cells[r].get(c, 0) for c in cols] for r in rows])
+        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(cols), 0.8 + 0.24 * len(rows)))
+        ax.imshow(grid, cmap="Reds", aspect="auto")
+        ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=7)
+        ax.set_yticks(range(len(rows)), rows, fontsize=7)
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                if grid[i, j]:
+                    dark = grid[i, j] > grid.max() / 2
+                    ax.text(
+                        j, i, str(grid[i, j]), ha="center", va="center", fontsize=6, color="white" if dark else "black"
+                    )
+        out.append(
+            (
+                "Misses per paragraph, development set (gold paragraphs of missed questions; "
+                "cited paragraphs of unsupported claims)",
+                _svg(fig),
+            )
+        )
+    return out
+
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}
+td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
+th{background:#f3f3f3}
+.fail{background:#fde2e2;font-weight:bold}
+figure{margin:1em 0}
+figcaption{font-size:.9em;color:#555}
+svg{max-width:100%;height:auto}
+"""
+
+
+def _cell(text: str) -> str:
+    bold = text.startswith("**") and text.endswith("**")
+    value = html.escape(text.strip("*"))
+    return f'<td class="fail">{value}</td>' if bold else f"<td>{value}</td>"
+
+
+def html_page(report: SuiteReport) -> str:
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>Evaluation {html.escape(report.name)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>Evaluation report {html.escape(report.name)}</h1>",
+    ]
+    for line in summary_lines(report):
+        if line:
+            parts.append("<p>" + html.escape(line).replace("**", "") + "</p>")
+    for caption, svg in plots(report):
+        parts.append(f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>")
+    for title, header, rows in sections(report):
+        parts.append(
+            f"<h2>{html.escape(title)}</h2><table><tr>"
+            + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+            + "</tr>"
+        )
+        parts += ["<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows]
+        parts.append("</table>")
+    fails = failure_lines(report)
+    if fails:
+        parts.append("<h2>Failures</h2><pre>" + html.escape("\n".join(fails)) + "</pre>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,408 @@
+"""The release evaluation suite: one run measures retrieval and answers, applies the gate of
+evals/thresholds.toml and compares with the previous report.
+
+Profiles: `fast` (retrieval + the extractive generator; CI runs it on every change) and `full`
+(also the default generator, the local model when installed: the release gate). Sets: `dev`
+(evals/retrieval.jsonl, evals/answers.jsonl) and `heldout` (the *_heldout files). A held-out set is
+only ever reported in aggregate: no question, miss or answer of it leaves this module."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import subprocess
+import time
+import tomllib
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .errors import UserError
+from .evaluation import AnswerItem, AnswerResult, Miss, evaluate_retrieval, judge, load_answer_items, load_items
+from .models import Answer, Timings
+from .support import Calibration, SupportJudge, citation_score
+
+PROFILES = {"fast": ["extractive"], "full": ["extractive", "default"]}
+SETS = {"dev": ("retrieval.jsonl", "answers.jsonl"), "heldout": ("retrieval_heldout.jsonl", "answers_heldout.jsonl")}
+LOWER_IS_BETTER = ("false_refusal", "fabricated_rate", "_ms")
+STAGES = ("retrieve", "generate", "verify", "total")
+
+
+class Stat(BaseModel):
+    p50: float
+    p95: float
+
+
+class RetrievalSummary(BaseModel):
+    n: int
+    metrics: dict[str, float]
+    by_lang: dict[str, dict[str, float]]
+    latency_ms: Stat
+    misses: list[Miss]
+
+
+class ItemResult(AnswerResult):
+    """One answer as the suite scores it: the evaluation's checks plus ALCE citation scores."""
+
+    citation_recall: float | None = None
+    citation_precision: float | None = None
+    unsupported: list[str] = []  # paragraphs cited for a claim they do not support
+    irrelevant: list[str] = []
+    timings: Timings = Timings()
+    produced_by: str = ""
+
+
+class AnswerSummary(BaseModel):
+    n: int
+    metrics: dict[str, float | None]
+    by_lang: dict[str, dict[str, float | None]]
+    by_category: dict[str, dict[str, float | None]]
+    latency_ms: dict[str, Stat]
+    totals_ms: list[float]
+    fallbacks: int = 0  # answers another generator wrote because this one failed
+    failures: list[ItemResult]
+
+
+class GateCheck(BaseModel):
+    key: str
+    bound: str
+    threshold: float
+    value: float
+    passed: bool
+    enforced_in_ci: bool
+
+
+class Change(BaseModel):
+    key: str
+    previous: float
+    current: float
+    regression: bool
+
+
+class SuiteReport(BaseModel):
+    name: str
+    created: str
+    commit: str
+    machine: str
+    profile: str
+    generators: list[str]
+    models: dict[str, str | None]
+    sets: list[str]
+    judge: Calibration
+    retrieval: dict[str, RetrievalSummary]
+    answers: dict[str, dict[str, AnswerSummary]]
+    misses_by_paragraph: dict[str, dict[str, int]]
+    gate: list[GateCheck] = []
+    passed: bool = True
+    passed_ci: bool = True
+    previous: str | None = None
+    changes: list[Change] = []
+    seconds: float = 0.0
+
+
+class Thresholds(BaseModel):
+    """evals/thresholds.toml: `<scope>.<min|max>.<metric>` bounds, the keys CI enforces, and the
+    tolerances that make a change against the previous report a regression."""
+
+    bounds: dict[str, dict[str, dict[str, float]]]
+    enforced_in_ci: list[str]
+    tolerance: float = 0.01
+    latency_ratio: float = 1.5
+
+
+def load_thresholds(path: Path) -> Thresholds:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    compare = data.pop("compare", {})
+    enforced = data.pop("enforced_in_ci", [])
+    known = {
+        f"{scope}.{bound}.{metric}" for scope, bounds in data.items() for bound, ms in bounds.items() for metric in ms
+    }
+    if unknown := sorted(set(enforced) - known):
+        raise UserError(
+            f"{path.name}: enforced_in_ci names checks that have no threshold ({', '.join(unknown)}): fix it."
+        )
+    return Thresholds(bounds=data, enforced_in_ci=enforced, **compare)
+
+
+# --- measuring ------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: the value below which q of the values lie; no interpolation, so
+    it is always a latency that was observed."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(round(q * len(ordered) + 0.5)) - 1))]
+
+
+def stat(values: list[float]) -> Stat:
+    return Stat(p50=round(percentile(values, 0.5), 1), p95=round(percentile(values, 0.95), 1))
+
+
+class TimedSearch:
+    """The retriever as evaluate_retrieval uses it, timing each search."""
+
+    def __init__(self, retriever) -> None:
+        self.retriever = retriever
+        self.times: list[float] = []
+
+    def search(self, question: str, k: int | None = None):
+        t0 = time.perf_counter()
+        hits = self.retriever.search(question, k)
+        self.times.append((time.perf_counter() - t0) * 1000)
+        return hits
+
+
+def run_retrieval(retriever, path: Path, heldout: bool) -> RetrievalSummary:
+    timed = TimedSearch(retriever)
+    report = evaluate_retrieval(timed, load_items(path))
+    metrics = {"recall_at_1": report.recall_at_1, "recall_at_3": report.recall_at_3, "mrr": report.mrr}
+    return RetrievalSummary(
+        n=report.n["all"],
+        metrics={m: by["all"] for m, by in metrics.items()},
+        by_lang={lang: {m: by[lang] for m, by in metrics.items()} for lang in report.n if lang != "all"},
+        latency_ms=stat(timed.times),
+        misses=[] if heldout else report.misses,
+    )
+
+
+def score_answer(item: AnswerItem, answer: Answer, texts: dict[str, list[str]], support: SupportJudge) -> ItemResult:
+    base = judge(item, answer, texts)
+    result = ItemResult(**base.model_dump(), timings=answer.timings, produced_by=answer.generator)
+    if answer.answerable and (score := citation_score(support, answer.answer)):
+        result.citation_recall = score.recall
+        result.citation_precision = score.precision
+        result.unsupported = sorted({p for c in score.claims if not c.supported for p in c.cited})
+        result.irrelevant = sorted({p for c in score.claims for p in c.irrelevant})
+    return result
+
+
+def _mean(values: list[float]) -> float | None:
+    """None where a metric does not apply (no unanswerable question in a category, no answer)."""
+    return round(sum(values) / len(values), 3) if values else None
+
+
+def answer_metrics(results: list[ItemResult]) -> dict[str, float | None]:
+    answerable = [r for r in results if r.expected_answerable]
+    unanswerable = [r for r in results if not r.expected_answerable]
+    answered = [r for r in results if r.answerable]
+    return {
+        "citation_recall": _mean([r.citation_recall for r in answered if r.citation_recall is not None]),
+        "citation_precision": _mean([r.citation_precision for r in answered if r.citation_precision is not None]),
+        "key_fact_recall": _mean([r.key_facts for r in answerable if r.key_facts is not None]),
+        "gold_cited": _mean([float(bool(r.gold_cited)) for r in answerable]),
+        "refusal_accuracy": _mean([float(not r.answerable) for r in unanswerable]),
+        "false_refusal": _mean([float(not r.answerable) for r in answerable]),
+        "fabricated_rate": _mean([float(bool(r.fabricated)) for r in answered]),
+    }
+
+
+def is_failure(r: ItemResult) -> bool:
+    return bool(
+        r.fabricated
+        or r.answerable != r.expected_answerable
+        or r.gold_cited is False
+        or (r.key_facts is not None and r.key_facts < 1)
+        or (r.citation_recall is not None and r.citation_recall < 1)
+        or (r.citation_precision is not None and r.citation_precision < 1)
+    )
+
+
+def summarise_answers(results: list[ItemResult], generator: str, heldout: bool) -> AnswerSummary:
+    def group(key) -> dict[str, dict[str, float | None]]:
+        keys = sorted({key(r) for r in results})
+        return {k: answer_metrics([r for r in results if key(r) == k]) for k in keys}
+
+    return AnswerSummary(
+        n=len(results),
+        metrics=answer_metrics(results),
+        by_lang=group(lambda r: r.lang),
+        by_category=group(lambda r: r.category),
+        latency_ms={s: stat([getattr(r.timings, f"{s}_ms") for r in results]) for s in STAGES},
+        totals_ms=[r.timings.total_ms for r in results],
+        fallbacks=sum(r.produced_by != generator and r.answerable for r in results),
+        failures=[] if heldout else [r for r in results if is_failure(r)],
+    )
+
+
+def misses_by_paragraph(report: SuiteReport, results: dict[str, list[ItemResult]], items: list[AnswerItem]) -> None:
+    """Counts per paragraph of what went wrong on the development set: the heat map's cells."""
+    gold = {i.id: i.gold for i in items}
+    cells: dict[str, Counter] = defaultdict(Counter)
+    if "dev" in report.retrieval:
+        for miss in report.retrieval["dev"].misses:
+            for pid in miss.gold:
+                cells[pid]["retrieval miss@1"] += 1
+    for generator, rs in results.items():
+        for r in rs:
+            if r.expected_answerable and not r.gold_cited:
+                for pid in gold.get(r.id, []):
+                    cells[pid][f"{generator}: gold not cited"] += 1
+            if r.key_facts is not None and r.key_facts < 1:
+                for pid in gold.get(r.id, []):
+                    cells[pid][f"{generator}: key fact missed"] += 1
+            for pid in r.unsupported:
+                cells[pid][f"{generator}: unsupported claim"] += 1
+    report.misses_by_paragraph = {pid: dict(c) for pid, c in sorted(cells.items())}
+
+
+# --- the gate and the comparison ------------------------------------------------------------------
+
+
+def flat_metrics(report: SuiteReport) -> dict[str, float]:
+    """Every gated or compared number under one key: `<scope>/<set>/<metric>`."""
+    out: dict[str, float] = {}
+    for name, r in report.retrieval.items():
+        out |= {f"retrieval/{name}/{m}": v for m, v in r.metrics.items()}
+        out[f"retrieval/{name}/p95_ms"] = r.latency_ms.p95
+    for generator, by_set in report.answers.items():
+        for name, a in by_set.items():
+            out |= {f"{generator}/{name}/{m}": v for m, v in a.metrics.items() if v is not None}
+            out[f"{generator}/{name}/total_p95_ms"] = a.latency_ms["total"].p95
+    return out
+
+
+def apply_gate(report: SuiteReport, thresholds: Thresholds) -> None:
+    values = flat_metrics(report)
+    checks: list[GateCheck] = []
+    for scope, bounds in thresholds.bounds.items():
+        for bound, metrics in bounds.items():
+            for metric, threshold in metrics.items():
+                for key in sorted(k for k in values if k.startswith(f"{scope}/") and k.endswith(f"/{metric}")):
+                    value = values[key]
+                    passed = value >= threshold if bound == "min" else value <= threshold
+                    checks.append(
+                        GateCheck(
+                            key=key,
+                            bound=bound,
+                            threshold=threshold,
+                            value=value,
+                            passed=passed,
+                            enforced_in_ci=f"{scope}.{bound}.{metric}" in thresholds.enforced_in_ci,
+                        )
+                    )
+    report.gate = checks
+    report.passed = all(c.passed for c in checks)
+    report.passed_ci = all(c.passed for c in checks if c.enforced_in_ci)
+
+
+def compare(report: SuiteReport, previous: SuiteReport, thresholds: Thresholds) -> None:
+    """Changes against the previous report; a quality drop beyond the tolerance, or a p95 latency
+    grown by more than the ratio, is a regression."""
+    now, before = flat_metrics(report), flat_metrics(previous)
+    changes = []
+    for key in sorted(set(now) & set(before)):
+        a, b = before[key], now[key]
+        if a == b:
+            continue
+        if key.endswith("_ms"):
+            regression = b > a * thresholds.latency_ratio and b - a > 10
+        elif key.rsplit("/", 1)[1] in ("false_refusal", "fabricated_rate"):
+            regression = b - a > thresholds.tolerance or (a == 0 < b)
+        else:
+            regression = a - b > thresholds.tolerance
+        changes.append(Change(key=key, previous=a, current=b, regression=regression))
+    report.previous = previous.name
+    report.changes = changes
+
+
+def previous_report(out_dir: Path, profile: str, exclude: str) -> SuiteReport | None:
+    """The latest report of the same profile in out_dir, else the latest of any profile."""
+    paths = sorted(p for p in out_dir.glob("*.json") if p.stem != exclude)
+    same = [p for p in paths if p.stem.endswith(f"-{profile}")]
+    for path in reversed(same or paths):
+        try:
+            return SuiteReport.model_validate_json(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+    return None
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def _commit(root: Path) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=10
+        )
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _machine() -> str:
+    import os
+
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def run_suite(
+    chain,
+    support: SupportJudge,
+    calibration: Calibration,
+    evals_dir: Path,
+    profile: str = "fast",
+    generators: list[str] | None = None,
+    sets: list[str] | None = None,
+    name: str | None = None,
+    progress=None,
+) -> tuple[SuiteReport, dict[str, dict[str, list[tuple[AnswerItem, Answer]]]]]:
+    """Run the suite; returns the report and, for the development set, each item with its answer
+    (for the RAGAS export). The gate and the comparison are applied by the caller."""
+    started = time.perf_counter()
+    chosen = PROFILES[profile] if generators is None else generators
+    generators = [chain.default_generator() if g == "default" else g for g in chosen]
+    generators = list(dict.fromkeys(generators))
+    sets = sets or list(SETS)
+    texts = {pid: list(by.values()) for (_, pid), by in chain.retriever.paragraph_texts().items()}
+    report = SuiteReport(
+        name=name or f"{dt.datetime.now():%Y%m%d-%H%M%S}-{profile}",
+        created=dt.datetime.now().isoformat(timespec="seconds"),
+        commit=_commit(evals_dir.parent),
+        machine=_machine(),
+        profile=profile,
+        generators=generators,
+        models={},
+        sets=sets,
+        judge=calibration.model_copy(update={"errors": []}),
+        retrieval={},
+        answers={},
+        misses_by_paragraph={},
+    )
+    for set_name in sets:
+        path = evals_dir / SETS[set_name][0]
+        _say(progress, f"retrieval on {path.name}")
+        report.retrieval[set_name] = run_retrieval(chain.retriever, path, heldout=set_name != "dev")
+    answered: dict[str, dict[str, list[tuple[AnswerItem, Answer]]]] = {}
+    dev_results: dict[str, list[ItemResult]] = {}
+    dev_items: list[AnswerItem] = []
+    for generator in generators:
+        report.answers[generator] = {}
+        for set_name in sets:
+            items = load_answer_items(evals_dir / SETS[set_name][1])
+            results: list[ItemResult] = []
+            pairs: list[tuple[AnswerItem, Answer]] = []
+            for n, item in enumerate(items, 1):
+                if n % 20 == 0:
+                    _say(progress, f"{generator} on {SETS[set_name][1]}: {n}/{len(items)}")
+                answer = chain.invoke({"question": item.question, "history": item.history, "generator": generator})
+                if answer.generator == generator and answer.model:
+                    report.models[generator] = answer.model
+                results.append(score_answer(item, answer, texts, support))
+                pairs.append((item, answer))
+            report.answers[generator][set_name] = summarise_answers(results, generator, heldout=set_name != "dev")
+            if set_name == "dev":
+                answered.setdefault(generator, {})["dev"] = pairs
+                dev_results[generator] = results
+                dev_items = items
+    misses_by_paragraph(report, dev_results, dev_items)
+    report.seconds = round(time.perf_counter() - started, 1)
+    return report, answered
+
+
+def _say(progress, message: str) -> None:
+    if progress:
+        progress(message)

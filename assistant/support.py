@@ -1,0 +1,322 @@
+"""The support judge of the release evaluation: does a set of cited paragraphs support a sentence?
+
+Deterministic and offline, no LLM: a sentence is supported when every number, date and symbol in it
+(assistant/facts.py) and every name in it occurs in the cited paragraphs (Chinese or English text),
+and the sentence is close enough in meaning to some part of them: the cosine similarity from the
+bundled E5 embedder between the sentence and the best clause or whole text of a cited paragraph is at
+least a threshold calibrated on hand-labelled (sentence, paragraph) pairs (evals/support_pairs.jsonl,
+`assistant eval-judge`).
+
+On top of it, citation recall and precision as ALCE defines them (Gao et al., 2023, "Enabling Large
+Language Models to Generate Text with Citations"): a claim is supported when its citations together
+support it; a citation is irrelevant when it does not support its claim alone and the other citations
+still do."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel
+
+from .facts import unsupported
+from .verification import ID, _claims, clauses, markers, sentences, strip_markers
+
+# The speaker of every paragraph: "Decides ..." is the General Assembly's decision even where the
+# paragraph does not name it, so naming it is no claim to check.
+SPEAKER = re.compile(r"(?:the\s+)?(?:United Nations\s+)?General Assembly|the Assembly|联合国大会|大会", re.I)
+# Names that have more than one spelling (acronyms, the other language): any variant in the cited
+# text supports any variant in the sentence. Places, bodies and countries readers confuse are listed
+# so that a Chinese sentence naming them is checked too (English names are checked by capitals).
+NAMES: tuple[tuple[str, ...], ...] = (
+    ("New York", "纽约"),
+    ("Vienna", "维也纳"),
+    ("Doha", "多哈"),
+    ("Geneva", "日内瓦"),
+    ("Salvador", "萨尔瓦多"),
+    ("Budapest", "布达佩斯"),
+    ("Paris", "巴黎"),
+    ("Moscow", "莫斯科"),
+    ("Beijing", "北京"),
+    ("Washington", "华盛顿"),
+    ("United Nations Office on Drugs and Crime", "UNODC", "毒品和犯罪问题办公室"),
+    ("Commission on Crime Prevention and Criminal Justice", "CCPCJ", "预防犯罪和刑事司法委员会"),
+    ("Economic and Social Council", "ECOSOC", "经济及社会理事会", "经社理事会"),
+    ("Security Council", "安全理事会", "安理会"),
+    ("Human Rights Council", "人权理事会"),
+    ("Secretary-General", "SG", "秘书长"),
+    ("Group of Governmental Experts", "GGE", "政府专家组"),
+    ("Third Committee", "第三委员会"),
+    ("First Committee", "第一委员会"),
+    ("Sixth Committee", "第六委员会"),
+    ("artificial intelligence", "AI", "人工智能"),
+    ("information and communications technolog", "ICTs", "ICT", "信息和通信技术", "信通技术"),
+    ("United Nations", "UN", "联合国"),
+    ("European Union", "EU", "欧洲联盟", "欧盟"),
+    ("Council of Europe", "欧洲委员会"),
+    ("United States", "美国"),
+    ("United Kingdom", "英国"),
+    ("France", "法国"),
+    ("Germany", "德国"),
+    ("Japan", "日本"),
+    ("India", "印度"),
+    ("Brazil", "巴西"),
+    ("Russian Federation", "Russia", "俄罗斯"),
+    ("China", "中国"),
+    ("Cuba", "古巴"),
+    ("Belarus", "白俄罗斯"),
+    ("Iran", "伊朗"),
+    ("Venezuela", "委内瑞拉"),
+    ("Syrian Arab Republic", "Syria", "叙利亚"),
+    ("Democratic People's Republic of Korea", "North Korea", "DPRK", "朝鲜"),
+    ("Egypt", "埃及"),
+    ("Nicaragua", "尼加拉瓜"),
+    ("Algeria", "阿尔及利亚"),
+    ("Kazakhstan", "哈萨克斯坦"),
+    ("Myanmar", "缅甸"),
+    ("Cambodia", "柬埔寨"),
+    ("Zimbabwe", "津巴布韦"),
+)
+# Words that contain a listed name without naming it: 发展中国家 (developing countries) holds 中国.
+NOT_NAMES = re.compile(r"发展中国家")
+CAPITALISED = re.compile(r"(?<![\w/-])[A-Z][A-Za-z]+(?:-[A-Za-z]+)*")
+BARE_ID = re.compile(r"\b(?:PP|OP|FN)\d{1,2}\b")
+LEADING = re.compile(r"^[\s\-*•\d.()“\"'‘]+")
+# A claim's parts: the runs between quotation marks and brackets ("X (official text: “Y”)" has X and Y).
+PARTS = re.compile(r"[“”\"()（）]")
+LABEL_WORDS = 3  # a part this short that is not quoted ("official text:") is a label, not a claim
+MONTHS = set("January February March April May June July August September October November December".split())
+CALIBRATION = "judge_calibration.json"
+
+
+class Check(BaseModel):
+    """The judge's view of one claim against some paragraphs."""
+
+    missing: list[str]
+    similarity: float
+    supported: bool
+
+
+def names(sentence: str) -> list[tuple[str, ...]]:
+    """The names a sentence asserts, each as its group of accepted spellings: listed names by any
+    spelling, and each other capitalised English word that is not the sentence's first."""
+    text = NOT_NAMES.sub(" ", SPEAKER.sub(" ", sentence))
+    found: list[tuple[str, ...]] = []
+    for group in NAMES:
+        for variant in group:
+            pattern = _variant_pattern(variant)
+            if pattern.search(text):
+                found.append(group)
+                text = pattern.sub(" ", text)
+                break
+    body = LEADING.sub("", text)
+    words = CAPITALISED.findall(body)
+    if words and body.startswith(words[0]):
+        words = words[1:]  # the first word is capitalised whatever it is
+    found += [(w.removesuffix("'s"),) for w in words if w not in MONTHS]
+    return found
+
+
+@cache
+def _variant_pattern(variant: str) -> re.Pattern:
+    if re.search(r"[\u4e00-\u9fff]", variant):
+        return re.compile(re.escape(variant))
+    flags = 0 if variant.isupper() else re.I  # "AI" is a name, "ai" is not
+    return re.compile(rf"(?<![A-Za-z]){re.escape(variant)}", flags)
+
+
+def missing_names(sentence: str, sources: list[str]) -> list[str]:
+    cited = NOT_NAMES.sub(" ", " ".join(sources))
+    return [group[0] for group in names(sentence) if not any(_variant_pattern(v).search(cited) for v in group)]
+
+
+@dataclass
+class SupportJudge:
+    """Judges claims against paragraphs; `texts` maps a paragraph ID to its text by language."""
+
+    embedder: Embeddings
+    texts: dict[str, dict[str, str]]
+    threshold: float
+    _windows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _queries: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def windows(self, pid: str) -> np.ndarray:
+        """Embeddings of the paragraph's texts and of each of their clauses: a sentence drawn from one
+        clause of a long paragraph is close to that clause, not to the whole."""
+        if pid not in self._windows:
+            parts: list[str] = []
+            for lang, text in self.texts.get(pid, {}).items():
+                parts.append(text)
+                parts += [c.strip() for c in clauses(text, "zh" if lang == "zh" else "en") if len(c.strip()) > 3]
+            parts = list(dict.fromkeys(p for p in parts if p))
+            vectors = self.embedder.embed_documents(parts) if parts else []
+            self._windows[pid] = np.asarray(vectors, dtype=np.float32).reshape(len(parts), -1)
+        return self._windows[pid]
+
+    def check(self, sentence: str, pids: list[str]) -> Check:
+        claim = BARE_ID.sub(" ", strip_markers(sentence))
+        sources = [t for pid in pids for t in self.texts.get(pid, {}).values()]
+        missing = sorted(unsupported(claim, sources)) + missing_names(claim, sources)
+        windows = [self.windows(pid) for pid in pids if pid in self.texts]
+        similarity = 0.0
+        if windows and quoted(claim, sources):
+            similarity = 1.0
+        elif windows and claim.strip() and not missing:
+            if claim not in self._queries:  # precision asks about the same claim several times
+                self._queries[claim] = np.asarray(self.embedder.embed_query(claim), dtype=np.float32)
+            query = self._queries[claim]
+            similarity = float((np.concatenate(windows) @ query).max())
+        return Check(
+            missing=missing,
+            similarity=round(similarity, 4),
+            supported=bool(pids) and not missing and similarity >= self.threshold,
+        )
+
+    def supports(self, sentence: str, pids: list[str]) -> bool:
+        return self.check(sentence, pids).supported
+
+
+def quoted(claim: str, sources: list[str]) -> bool:
+    """True when every part of the claim is a verbatim span of the sources (whitespace aside): a
+    quotation is supported by what it quotes, whatever its length; no similarity is needed."""
+    squeezed = [re.sub(r"\s+", "", s) for s in sources]
+    parts = [p.strip(" \t-*•:：,，;；。.") for p in PARTS.split(claim)]
+    spans = [p for p in parts if len(p.split()) > LABEL_WORDS or re.search(r"[\u4e00-\u9fff]{4}", p)]
+    return bool(spans) and all(any(re.sub(r"\s+", "", p) in s for s in squeezed) for p in spans)
+
+
+# --- ALCE citation recall and precision ---------------------------------------------------------
+
+
+class ClaimScore(BaseModel):
+    claim: str
+    cited: list[str]
+    supported: bool
+    irrelevant: list[str] = []
+
+
+class CitationScore(BaseModel):
+    recall: float
+    precision: float | None
+    claims: list[ClaimScore]
+
+
+def claims(answer: str) -> list[tuple[str, list[str]]]:
+    """An answer's claims with the paragraphs each cites, read as the verifier reads them: a marker
+    covers the unmarked sentences just before it on its line."""
+    out: list[tuple[str, list[str]]] = []
+    for line in answer.splitlines():
+        for claim in _claims(sentences(line)):
+            body = strip_markers(claim).strip("-*• ")
+            if body:
+                out.append((claim, [p for p in markers(claim) if ID.match(p)]))
+    return out
+
+
+def citation_score(judge: SupportJudge, answer: str) -> CitationScore | None:
+    """ALCE recall (share of claims whose citations together support them) and precision (share of
+    citations that support their claim and are not irrelevant to it) of one answer; None when the
+    answer makes no claim."""
+    found = claims(answer)
+    if not found:
+        return None
+    scored: list[ClaimScore] = []
+    relevant = total = 0
+    for claim, cited in found:
+        supported = judge.supports(claim, cited)
+        irrelevant: list[str] = []
+        if supported and len(cited) > 1:
+            for pid in cited:
+                rest = [p for p in cited if p != pid]
+                if not judge.supports(claim, [pid]) and judge.supports(claim, rest):
+                    irrelevant.append(pid)
+        total += len(cited)
+        relevant += (len(cited) - len(irrelevant)) if supported else 0
+        scored.append(ClaimScore(claim=claim, cited=cited, supported=supported, irrelevant=irrelevant))
+    return CitationScore(
+        recall=sum(c.supported for c in scored) / len(scored),
+        precision=relevant / total if total else None,
+        claims=scored,
+    )
+
+
+# --- calibration on hand-labelled pairs ---------------------------------------------------------
+
+
+class SupportPair(BaseModel):
+    id: str
+    lang: str
+    sentence: str
+    paragraph: str
+    supported: bool
+    kind: str
+
+
+class Calibration(BaseModel):
+    """What `assistant eval-judge` found on the labelled pairs; the evaluation reads the threshold."""
+
+    threshold: float
+    pairs: int
+    positives: int
+    accuracy: float
+    precision: float
+    recall: float
+    loo_accuracy: float
+    by_kind: dict[str, float]
+    errors: list[dict]
+
+
+def load_pairs(path: Path) -> list[SupportPair]:
+    return [SupportPair.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def best_threshold(rows: list[tuple[bool, float, bool]]) -> float:
+    """The similarity threshold with the highest accuracy on (facts and names ok, similarity, label)
+    rows; the midpoint between neighbouring similarities, so it does not sit on a labelled pair."""
+    values = sorted({s for ok, s, _ in rows if ok})
+    candidates = [0.0] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)] + [1.0]
+
+    def accuracy(t: float) -> int:
+        return sum((ok and s >= t) == label for ok, s, label in rows)
+
+    best = max(accuracy(t) for t in candidates)
+    ties = [t for t in candidates if accuracy(t) == best]
+    return round(ties[len(ties) // 2], 4)
+
+
+def calibrate(judge: SupportJudge, pairs: list[SupportPair]) -> Calibration:
+    checks = [judge.check(p.sentence, [p.paragraph]) for p in pairs]
+    rows = [(not c.missing, c.similarity, p.supported) for c, p in zip(checks, pairs, strict=True)]
+    threshold = best_threshold(rows)
+    predicted = [ok and s >= threshold for ok, s, _ in rows]
+    loo = sum(
+        (rows[i][0] and rows[i][1] >= best_threshold(rows[:i] + rows[i + 1 :])) == rows[i][2] for i in range(len(rows))
+    )
+    kinds: dict[str, list[bool]] = {}
+    for p, guess in zip(pairs, predicted, strict=True):
+        kinds.setdefault(p.kind, []).append(guess == p.supported)
+    true_pos = sum(g and p.supported for g, p in zip(predicted, pairs, strict=True))
+    return Calibration(
+        threshold=threshold,
+        pairs=len(pairs),
+        positives=sum(p.supported for p in pairs),
+        accuracy=round(sum(g == p.supported for g, p in zip(predicted, pairs, strict=True)) / len(pairs), 3),
+        precision=round(true_pos / max(1, sum(predicted)), 3),
+        recall=round(true_pos / max(1, sum(p.supported for p in pairs)), 3),
+        loo_accuracy=round(loo / len(pairs), 3),
+        by_kind={k: round(sum(v) / len(v), 3) for k, v in sorted(kinds.items())},
+        errors=[
+            {"id": p.id, "label": p.supported, "similarity": c.similarity, "missing": c.missing}
+            for p, c, g in zip(pairs, checks, predicted, strict=True)
+            if g != p.supported
+        ],
+    )
+
+
+def load_calibration(evals_dir: Path) -> Calibration:
+    return Calibration.model_validate(json.loads((evals_dir / CALIBRATION).read_text(encoding="utf-8")))

@@ -1,0 +1,171 @@
+"""The release evaluation suite: its support judge, the fast profile as CI runs it, and planted
+regressions that the gate must catch."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from assistant.chain import AnswerChain
+from assistant.evaluation import load_answer_items
+from assistant.generation import ExtractiveGenerator
+from assistant.retrieval import HybridRetriever
+from assistant.suite import SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
+from assistant.support import SupportJudge, calibrate, citation_score, load_calibration, load_pairs, names
+from assistant.verification import markers
+
+ROOT = Path(__file__).resolve().parent.parent
+EVALS = ROOT / "evals"
+
+
+@pytest.fixture(scope="module")
+def texts(retriever):
+    return {pid: by for (_, pid), by in retriever.paragraph_texts().items()}
+
+
+@pytest.fixture(scope="module")
+def support(embedder, texts):
+    return SupportJudge(embedder, texts, load_calibration(EVALS).threshold)
+
+
+def test_answer_set_covers_what_a_release_must_be_checked_on(texts):
+    items = load_answer_items(EVALS / "answers.jsonl")
+    assert len(items) >= 150 and len({i.id for i in items}) == len(items)
+    categories = Counter(i.category for i in items)
+    expected = {"answerable", "multi", "cited-document", "unanswerable", "false-premise", "injection", "follow-up"}
+    assert set(categories) == expected
+    assert Counter(i.lang for i in items)["zh"] == Counter(i.lang for i in items)["en"]
+    answerable = [i for i in items if i.answerable]
+    assert all(i.gold and set(i.gold) <= set(texts) and i.key_facts for i in answerable)
+    assert all(k.en and k.zh for i in items for k in i.key_facts)  # accepted variants in both languages
+    gold = Counter(g for i in answerable for g in i.gold)
+    assert all(gold[p] >= 2 for p in texts if not p.startswith(("CAT:", "SCOPE:")))
+    assert all(i.history for i in items if i.category == "follow-up")
+
+
+def test_labelled_pairs_are_many_balanced_and_cite_real_paragraphs(texts):
+    pairs = load_pairs(EVALS / "support_pairs.jsonl")
+    assert len(pairs) >= 100 and len({p.id for p in pairs}) == len(pairs)
+    labels, langs, kinds = (
+        Counter(p.supported for p in pairs),
+        Counter(p.lang for p in pairs),
+        Counter(p.kind for p in pairs),
+    )
+    assert min(labels.values()) >= 40 and min(langs.values()) >= 30
+    assert kinds["neighbour"] >= 10 and kinds["wrong-date"] >= 5  # the hard negatives
+    assert {p.paragraph for p in pairs} <= set(texts)
+
+
+def test_committed_calibration_is_what_the_pairs_give(support):
+    """Changing the pairs, the judge or the embedder without re-running `assistant eval-judge` fails here."""
+    committed = load_calibration(EVALS)
+    fresh = calibrate(support, load_pairs(EVALS / "support_pairs.jsonl"))
+    assert fresh.threshold == pytest.approx(committed.threshold, abs=1e-3)
+    assert fresh.accuracy == pytest.approx(committed.accuracy, abs=0.01)
+    assert fresh.accuracy >= 0.85
+
+
+def test_judge_catches_wrong_place_date_and_neighbour_but_accepts_a_quote(support, texts):
+    assert (
+        "Geneva" in support.check("The organizational session will be held in Geneva in August 2020.", ["OP3"]).missing
+    )
+    assert (
+        "9" in support.check("The organizational session will be held in New York in September 2020.", ["OP3"]).missing
+    )
+    assert not support.supports("The ad hoc committee will hold a three-day organizational session.", ["OP2"])
+    assert support.supports("The organizational session will be held in New York in August 2020.", ["OP3"])
+    assert support.check(texts["OP5"]["zh"], ["OP5"]).similarity == 1.0  # a verbatim quote needs no similarity
+    assert ("China", "中国") not in names("发展中国家积极参与")  # "developing countries" contains 中国
+
+
+def test_alce_recall_and_precision_of_an_answer(support):
+    both = citation_score(support, "The organizational session will be held in New York in August 2020 [OP3, PP17].")
+    assert both.recall == 1.0 and both.precision == 0.5 and both.claims[0].irrelevant == ["PP17"]
+    wrong = citation_score(support, "The organizational session will be held in New York in August 2020 [PP17].")
+    assert wrong.recall == 0.0 and wrong.precision == 0.0
+    uncited = citation_score(support, "Donors are invited to pay. The session is in New York in August 2020 [OP3].")
+    assert uncited.recall == 0.0  # one claim: the marker covers both sentences, and OP3 says nothing of donors
+
+
+def test_fast_profile_writes_reports_and_exits_by_the_gate(built, tmp_path):
+    """What CI runs on every change: retrieval and the extractive generator on the dev and held-out sets."""
+    out = tmp_path / "reports"
+    result = run_cli("eval", "--profile", "fast", "--out", str(out), data_dir=built.data_dir)
+    assert "Error" not in result.stderr, result.stderr
+    [path] = out.glob("*-fast.json")
+    report = SuiteReport.model_validate_json(path.read_text(encoding="utf-8"))
+    assert result.returncode == (0 if report.passed else 1), result.stdout
+    failing = [c.key for c in report.gate if not c.passed]
+    assert all(c.passed for c in report.gate if c.enforced_in_ci), failing
+    assert set(report.retrieval) == {"dev", "heldout"} and set(report.answers["extractive"]) == {"dev", "heldout"}
+    for key in ("retrieve", "generate", "verify", "total"):
+        assert (
+            report.answers["extractive"]["dev"].latency_ms[key].p95
+            >= report.answers["extractive"]["dev"].latency_ms[key].p50
+        )
+    # Held-out sets are reported in aggregate only.
+    assert not report.retrieval["heldout"].misses and not report.answers["extractive"]["heldout"].failures
+    page = (out / f"{report.name}.html").read_text(encoding="utf-8")
+    assert page.count("<svg") >= 3 and "src=" not in page and "<script" not in page and "<link" not in page
+    assert "| retrieval/dev/recall_at_1 |" in (out / f"{report.name}.md").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in (out / f"{report.name}-ragas.jsonl").read_text(encoding="utf-8").splitlines()]
+    dev_ids = {json.loads(line)["id"] for line in (EVALS / "answers.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert {r["id"] for r in rows} == dev_ids
+    assert all(
+        {"user_input", "response", "retrieved_contexts", "reference", "reference_contexts"} <= set(r) for r in rows
+    )
+
+
+class NeighbourCiting(ExtractiveGenerator):
+    """A planted bug: quotes the right paragraph but cites the next one retrieved."""
+
+    def draft(self, question, lang, hits):
+        text = super().draft(question, lang, hits)
+        ids = [h.paragraph for h in hits]
+        for pid in markers(text):
+            if pid in ids:
+                text = text.replace(f"[{pid}]", f"[{ids[(ids.index(pid) + 1) % len(ids)]}]")
+        return text
+
+
+class ShuffledRetriever(HybridRetriever):
+    """A planted bug: the right paragraphs in a random order."""
+
+    def retrieve(self, question, k=None):
+        hits, note = super().retrieve(question, k)
+        random.Random(question).shuffle(hits)
+        return hits, note
+
+
+def _committed_fast_report() -> SuiteReport:
+    report = previous_report(EVALS / "reports", "fast", exclude="")
+    assert report is not None, "a fast report must be committed in evals/reports/"
+    return report
+
+
+def test_gate_fails_a_generator_that_cites_the_neighbouring_paragraph(built, retriever, support):
+    chain = AnswerChain(built.model_copy(update={"generator": "extractive"}), retriever)
+    chain.extractive = NeighbourCiting()
+    report, _ = run_suite(chain, support, load_calibration(EVALS), EVALS, "fast", ["extractive"], ["dev"])
+    apply_gate(report, load_thresholds(EVALS / "thresholds.toml"))
+    compare(report, _committed_fast_report(), load_thresholds(EVALS / "thresholds.toml"))
+    failed = {c.key for c in report.gate if not c.passed}
+    assert {"extractive/dev/citation_precision", "extractive/dev/citation_recall"} <= failed
+    assert not report.passed
+    regressions = {c.key for c in report.changes if c.regression}
+    assert "extractive/dev/citation_precision" in regressions
+
+
+def test_gate_fails_a_retriever_that_shuffles_its_hits(built, retriever, support):
+    shuffled = ShuffledRetriever(settings=built, store=retriever.store, embedder=retriever.embedder, k=built.k).load()
+    chain = AnswerChain(built, shuffled)
+    report, _ = run_suite(chain, support, load_calibration(EVALS), EVALS, "fast", [], ["dev"])
+    apply_gate(report, load_thresholds(EVALS / "thresholds.toml"))
+    failed = [c for c in report.gate if not c.passed]
+    assert any(c.key == "retrieval/dev/recall_at_1" and c.enforced_in_ci for c in failed)
+    assert not report.passed and not report.passed_ci
