@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INDEX := data/chroma/chroma.sqlite3
 
-.PHONY: run test install index model lint format eval eval-fast eval-judge eval-retrieval eval-answers bench-search clean
+.PHONY: run test install index model browser screenshot lint format eval eval-fast eval-judge eval-retrieval eval-answers \
+	bench-search clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,14 +30,29 @@ $(MODEL): | $(STAMP)
 
 model: $(MODEL)
 
-## Install, build the index and the local model on first use, start the assistant.
+## Install, build the index and the local model on first use, start the web UI and the HTTP API.
 run: index model
-	$(BIN)/assistant chat
+	$(BIN)/assistant ui --host 127.0.0.1 --port 7860
+
+## Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own),
+## and a CJK font so that Chinese renders in screenshots. Installed only when missing.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-wqy-microhei
+
+browser: $(CHROMIUM)
+
+## docs/screenshot.png: a server on a spare port with the default generator, the README's question, OP3 opened.
+screenshot: index model browser
+	$(BIN)/python -m ui.screenshot --out docs/screenshot.png
 
 ## Lint, then the test suite with the network cut off (a fresh network namespace with only loopback).
-test: install
-	$(BIN)/ruff check assistant tests benchmarks
-	$(BIN)/ruff format --check assistant tests benchmarks
+test: install browser
+	$(BIN)/ruff check assistant ui tests benchmarks
+	$(BIN)/ruff format --check assistant ui tests benchmarks
 	@if unshare -n true 2>/dev/null && command -v ip >/dev/null; then \
 		echo "Running tests in a network namespace with no network but loopback."; \
 		ASSISTANT_TEST_NETNS=1 unshare -n sh -c 'ip link set lo up && $(BIN)/pytest'; \
@@ -46,11 +62,11 @@ test: install
 	fi
 
 lint: install
-	$(BIN)/ruff check assistant tests benchmarks
+	$(BIN)/ruff check assistant ui tests benchmarks
 
 format: install
-	$(BIN)/ruff format assistant tests benchmarks
-	$(BIN)/ruff check --fix assistant tests benchmarks
+	$(BIN)/ruff format assistant ui tests benchmarks
+	$(BIN)/ruff check --fix assistant ui tests benchmarks
 
 ## The release gate: retrieval, the extractive generator and the default one (the local model once
 ## installed) on the development and held-out sets; reports in evals/reports/; fails below evals/thresholds.toml.

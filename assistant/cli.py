@@ -208,6 +208,18 @@ def chat(settings: Settings, generator: str | None, k: int | None) -> None:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
+@click.option("--generator", type=GENERATORS, default=None, help="Default generator of the UI and the API.")
+@click.pass_obj
+def ui(settings: Settings, host: str, port: int, generator: str | None) -> None:
+    """The web UI and the HTTP API (/api/ask, /v1/chat/completions) on one server."""
+    from ui.server import serve
+
+    serve(settings.model_copy(update={"generator": generator}) if generator else settings, host, port, click.echo)
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of an Answer."""
     from .models import Answer

@@ -41,7 +41,8 @@ class ExtractiveGenerator:
 
     @staticmethod
     def _line(question: str, lang: Lang, hit: Hit) -> str:
-        zh, en = hit.text.get("zh", ""), hit.text.get("en", "")
+        # One bullet per paragraph: the HEADER's line breaks would otherwise split it into unmarked lines.
+        zh, en = hit.text.get("zh", "").replace("\n", " "), hit.text.get("en", "").replace("\n", " ")
         if hit.kind == "catalogue":  # the project's own catalogue: no official text to set beside it
             return f"- {hit.text.get(lang, zh)} [{hit.paragraph}]"
         if not zh or not en:  # a cited document held in one language: quoted as it is

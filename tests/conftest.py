@@ -119,3 +119,13 @@ def run_cli(*args: str, data_dir: Path, stdin: str | None = None, env: dict | No
         timeout=300,
         env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture(scope="session")
+def web_server(built):
+    """`assistant ui` (web UI and HTTP API) on the session's index with the extractive generator; one
+    server for all the web tests. Its feedback log is built.data_dir / "feedback.jsonl"."""
+    from ui.screenshot import server
+
+    with server(data_dir=built.data_dir, generator="extractive") as url:
+        yield url

@@ -1,0 +1,183 @@
+"""The HTTP API other apps call, served next to the web UI (ui/server.py mounts the UI on this app).
+
+- POST /api/ask                  a question (with optional history and generator) -> Answer JSON
+- GET  /api/paragraphs/{id}      a paragraph: official text, unofficial English, footnotes, cited documents
+- GET  /api/health               the default generator and model
+- POST /v1/chat/completions      OpenAI-compatible, streaming or not: any chat client can use the assistant
+- GET  /v1/models                the generators, as OpenAI-style models
+- GET  /openapi.json             the OpenAPI document of all of the above
+
+Only verified text leaves this API: the OpenAI-compatible stream sends the answer after verification,
+never the model's draft, since a client cannot take back what it has already shown."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Literal
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from . import __version__
+from .errors import BadInput, UserError
+from .models import Answer, Message
+from .service import GENERATORS, Health, ParagraphView, Service
+
+log = logging.getLogger(__name__)
+
+Generator = Literal["local", "openai", "extractive"]
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="The question, in Chinese or English.")
+    history: list[Message] = Field(default_factory=list, description="Earlier turns, for follow-up questions.")
+    generator: Generator | None = Field(None, description="What writes the answer; unset: the server's default.")
+    k: int | None = Field(None, ge=1, le=50, description="Paragraphs to retrieve; unset: the server's default.")
+
+
+class ChatMessage(BaseModel):
+    role: str
+    content: str | list[dict] | None = None
+
+    def text(self) -> str:
+        """Plain text, also from the list-of-parts form some clients send."""
+        if isinstance(self.content, list):
+            return "".join(part.get("text", "") for part in self.content if part.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model: str | None = Field(
+        None, description="local, openai or extractive picks the generator; any other name: the server's default."
+    )
+    messages: list[ChatMessage]
+    stream: bool = False
+
+
+def sources_text(answer: Answer) -> str:
+    """The citations as plain text, appended to the reply so that any chat client shows them."""
+    if not answer.citations:
+        return ""
+    label = "Sources" if answer.answerable else "Nearest paragraphs (for reference, not support)"
+    lines = [f"{label}:"]
+    for c in answer.citations:
+        lines.append(f"[{c.paragraph}] {c.doc}: “{c.quote}”")
+        if c.translation:
+            lines.append(f"    (unofficial English) {c.translation}")
+    return "\n".join(lines)
+
+
+def reply_text(answer: Answer) -> str:
+    parts = [answer.answer, sources_text(answer), "\n".join(f"Note: {n}" for n in answer.notices)]
+    return "\n\n".join(p for p in parts if p)
+
+
+def _chat_input(request: ChatRequest) -> tuple[str, list[dict], str | None]:
+    turns = [m for m in request.messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1].role != "user":
+        raise BadInput("The last message must be the user's question.")
+    history = [{"role": m.role, "content": m.text()} for m in turns[:-1]]
+    generator = request.model if request.model in GENERATORS else None
+    return turns[-1].text(), history, generator
+
+
+def _completion(answer: Answer, model: str, cid: str, created: int) -> dict:
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": reply_text(answer)}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "citations": [c.model_dump() for c in answer.citations],
+        "answerable": answer.answerable,
+    }
+
+
+def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = None, **extra) -> str:
+    body = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        **extra,
+    }
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def _stream_completion(answer_of, model: str, cid: str, created: int) -> Iterator[str]:
+    """The role at once (clients show that the reply started), then the verified reply line by line."""
+    yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
+    try:
+        answer = answer_of()
+    except UserError as exc:
+        yield _chunk(cid, created, model, {"content": f"Error: {exc}"}, "stop")
+        yield "data: [DONE]\n\n"
+        return
+    for line in reply_text(answer).splitlines(keepends=True):
+        yield _chunk(cid, created, model, {"content": line})
+    citations = [c.model_dump() for c in answer.citations]
+    yield _chunk(cid, created, model, {}, "stop", citations=citations, answerable=answer.answerable)
+    yield "data: [DONE]\n\n"
+
+
+def create_api(service: Service) -> FastAPI:
+    """The JSON and OpenAI-compatible routes. Swagger pages are off: they load scripts from a CDN,
+    and this server must work with no internet; /openapi.json is the description."""
+    app = FastAPI(
+        title="A/C.3/74/L.11/Rev.1 assistant",
+        version=__version__,
+        description="Answers about UN draft resolution A/C.3/74/L.11/Rev.1 with verified paragraph citations.",
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> JSONResponse:
+        log.info("user error on %s: %s", request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status_code=400 if isinstance(exc, BadInput) else 503)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse({"detail": "Something went wrong; the details are in the server's log."}, 500)
+
+    @app.post("/api/ask", response_model=Answer, summary="Answer a question with verified citations")
+    def ask(request: AskRequest) -> Answer:
+        history = [m.model_dump() for m in request.history]
+        return service.ask(request.question, history, request.generator, request.k)
+
+    @app.get("/api/paragraphs/{pid:path}", response_model=ParagraphView, summary="One paragraph and what it cites")
+    def paragraph(pid: str) -> ParagraphView:
+        try:
+            return service.paragraph(pid)
+        except BadInput as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    @app.get("/api/health", response_model=Health, summary="Liveness and the default generator")
+    def health() -> Health:
+        return service.health()
+
+    @app.get("/v1/models", summary="The generators, as OpenAI-style models")
+    def models() -> dict:
+        return {"object": "list", "data": [{"id": g, "object": "model", "owned_by": "assistant"} for g in GENERATORS]}
+
+    @app.post("/v1/chat/completions", summary="OpenAI-compatible chat completion (streaming or not)")
+    def chat_completions(request: ChatRequest):
+        question, history, generator = _chat_input(request)
+        model = generator or service.default_generator()
+        cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        if not request.stream:
+            return _completion(service.ask(question, history, generator), model, cid, created)
+        stream = _stream_completion(lambda: service.ask(question, history, generator), model, cid, created)
+        return StreamingResponse(stream, media_type="text/event-stream")
+
+    return app

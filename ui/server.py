@@ -1,0 +1,76 @@
+"""Wiring: one Service, the HTTP API on a FastAPI app, the Gradio UI mounted on the same app at /.
+
+The API routes are registered first, so /api/*, /v1/* and /openapi.json are answered by FastAPI and
+everything else by Gradio."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from pathlib import Path
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+
+from assistant.api import create_api
+from assistant.errors import UserError
+from assistant.service import Service
+from assistant.settings import Settings
+
+from .app import build_ui
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+# System fonts only: the theme's own font files are served locally, and CJK text falls back to the
+# reader's installed fonts. Nothing is fetched from a font service.
+FONTS = [
+    "Source Sans Pro",
+    "Noto Sans CJK SC",
+    "WenQuanYi Micro Hei",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "system-ui",
+    "sans-serif",
+]
+MONO = ["IBM Plex Mono", "ui-monospace", "monospace"]
+
+
+def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
+    service = service or Service(settings)
+    app = create_api(service)
+    theme = gr.themes.Default(font=[gr.themes.LocalFont("Source Sans Pro"), *FONTS[1:]], font_mono=MONO)
+    return gr.mount_gradio_app(
+        app,
+        build_ui(service),
+        path="/",
+        theme=theme,
+        css=(HERE / "style.css").read_text(encoding="utf-8"),
+        head=f"<script>{(HERE / 'chips.js').read_text(encoding='utf-8')}</script>",
+        footer_links=["api"],
+        run_history=False,
+        mcp_server=False,
+        ssr_mode=False,
+        enable_monitoring=False,
+        pwa=False,
+    )
+
+
+def check_port(host: str, port: int) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise UserError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}): stop what uses it or pass --port."
+            ) from exc
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, echo=print) -> None:
+    """Builds everything (index, UI), then listens; the address is printed once it is ready."""
+    check_port(host, port)
+    app = create_app(settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    echo(f"The assistant is running at http://{shown}:{port} (API: /api/ask, /v1/chat/completions). Ctrl-C stops it.")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
