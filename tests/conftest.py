@@ -108,15 +108,16 @@ def chroma_server(tmp_path_factory):
         proc.kill()
 
 
-def run_cli(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None):
-    """Run the real `assistant` console script as a user would."""
+def run_cli(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None, timeout: float = 300):
+    """Run the real `assistant` console script as a user would. A limit against a hung process, not a
+    speed check: generous, since a shared CI machine can be several times slower than an idle one."""
     exe = Path(sys.executable).parent / "assistant"
     return subprocess.run(
         [str(exe), "--data-dir", str(data_dir), *args],
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 

@@ -95,7 +95,7 @@ def test_alce_recall_and_precision_of_an_answer(support):
 def test_fast_profile_writes_reports_and_exits_by_the_gate(built, tmp_path):
     """What CI runs on every change: retrieval and the extractive generator on the dev and held-out sets."""
     out = tmp_path / "reports"
-    result = run_cli("eval", "--profile", "fast", "--out", str(out), data_dir=built.data_dir)
+    result = run_cli("eval", "--profile", "fast", "--out", str(out), data_dir=built.data_dir, timeout=1800)
     assert "Error" not in result.stderr, result.stderr
     [path] = out.glob("*-fast.json")
     report = SuiteReport.model_validate_json(path.read_text(encoding="utf-8"))
