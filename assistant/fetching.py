@@ -11,7 +11,6 @@ tried."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 import shutil
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .errors import BadInput, UserError
+from .llm import sha256_of
 from .models import Lang, SourceFile
 from .readers import sniff
 from .settings import Settings
@@ -64,14 +64,6 @@ def folder(settings: Settings, symbol: str) -> Path:
     return settings.sources_dir / symbol.replace("/", "_")
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def cached(settings: Settings, symbol: str, lang: Lang) -> SourceFile | None:
     """The kept file of a document, if it is there and its checksum still matches."""
     manifest = folder(settings, symbol) / f"{lang}.json"
@@ -79,7 +71,7 @@ def cached(settings: Settings, symbol: str, lang: Lang) -> SourceFile | None:
         return None
     source = SourceFile.model_validate_json(manifest.read_text(encoding="utf-8"))
     path = manifest.parent / source.path
-    if not path.exists() or sha256(path) != source.sha256:
+    if not path.exists() or sha256_of(path) != source.sha256:
         log.warning("cached %s (%s) is missing or fails its checksum; it will be fetched again", symbol, lang)
         return None
     return source
@@ -112,7 +104,7 @@ def keep(settings: Settings, symbol: str, lang: Lang, data_path: Path, url: str,
         lang=lang,
         format=fmt,
         path=target.name,
-        sha256=sha256(target),
+        sha256=sha256_of(target),
         bytes=target.stat().st_size,
         url=url,
         final_url=final_url,
