@@ -450,6 +450,12 @@ def eval_judge(settings: Settings, pairs: Path | None, write: bool) -> None:
     default=None,
     help="Compare with this JSON report (default: the previous one in --out).",
 )
+@click.option(
+    "--sample",
+    type=click.IntRange(1, 100),
+    default=1,
+    help="Ask only every n-th question of the answer sets: a quick look, not a release run.",
+)
 @click.pass_obj
 def eval_suite(
     settings: Settings,
@@ -459,6 +465,7 @@ def eval_suite(
     out: Path | None,
     thresholds: Path | None,
     compare_with: Path | None,
+    sample: int,
 ) -> None:
     """The release evaluation: retrieval, citations (ALCE), key facts, refusals, fabricated facts,
     latency; reports in evals/reports/; exit status 1 when a metric is outside evals/thresholds.toml."""
@@ -488,6 +495,7 @@ def eval_suite(
         list(generators) or None,
         chosen,
         progress=lambda m: click.echo(m, err=True),
+        sample=sample,
     )
     out = out or evals / "reports"
     apply_gate(report, gate)

@@ -173,7 +173,9 @@ def summary_lines(report: SuiteReport) -> list[str]:
     return [
         f"Profile **{report.profile}**, generators {', '.join(report.generators)}"
         + (f" ({', '.join(f'{g}: {m}' for g, m in report.models.items() if m)})" if report.models else "")
-        + f", sets {', '.join(report.sets)}; commit `{report.commit}`, {report.created}, {report.machine}, "
+        + f", sets {', '.join(report.sets)}"
+        + (f" (every {report.sample}th answer question only: not a release run)" if report.sample > 1 else "")
+        + f"; commit `{report.commit}`, {report.created}, {report.machine}, "
         f"{report.seconds:.0f} s.",
         "",
         f"Gate: **{'PASSED' if report.passed else 'FAILED'}**"

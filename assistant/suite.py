@@ -89,6 +89,7 @@ class SuiteReport(BaseModel):
     generators: list[str]
     models: dict[str, str | None]
     sets: list[str]
+    sample: int = 1  # every n-th question of each answer set was asked (1: all)
     judge: Calibration
     retrieval: dict[str, RetrievalSummary]
     answers: dict[str, dict[str, AnswerSummary]]
@@ -349,9 +350,11 @@ def run_suite(
     sets: list[str] | None = None,
     name: str | None = None,
     progress=None,
+    sample: int = 1,
 ) -> tuple[SuiteReport, dict[str, dict[str, list[tuple[AnswerItem, Answer]]]]]:
     """Run the suite; returns the report and, for the development set, each item with its answer
-    (for the RAGAS export). The gate and the comparison are applied by the caller."""
+    (for the RAGAS export). The gate and the comparison are applied by the caller. `sample` asks only
+    every n-th question of the answer sets: a quicker look at a slow generator, not a release run."""
     started = time.perf_counter()
     chosen = PROFILES[profile] if generators is None else generators
     generators = [chain.default_generator() if g == "default" else g for g in chosen]
@@ -367,6 +370,7 @@ def run_suite(
         generators=generators,
         models={},
         sets=sets,
+        sample=sample,
         judge=calibration.model_copy(update={"errors": []}),
         retrieval={},
         answers={},
@@ -382,7 +386,7 @@ def run_suite(
     for generator in generators:
         report.answers[generator] = {}
         for set_name in sets:
-            items = load_answer_items(evals_dir / SETS[set_name][1])
+            items = load_answer_items(evals_dir / SETS[set_name][1])[::sample]
             results: list[ItemResult] = []
             pairs: list[tuple[AnswerItem, Answer]] = []
             for n, item in enumerate(items, 1):
