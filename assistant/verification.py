@@ -24,8 +24,10 @@ DOC_ID = re.compile(
 SENTENCE_END = re.compile(
     r"(?<=[。！？!?])(?![”\]])|(?<=\.)(?<!chap\.)(?<!sect\.)(?<!No\.)(?<!\d\.)\s+(?=[A-Z“(\u4e00-\u9fff-])|\n+"
 )
+BARE_ID = re.compile(r"\b(?:HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+)\b|(?:see|See)\b")
 QUOTATION = re.compile(r"“[^”]*”")
-TRAILING_MARKERS = re.compile(r"([。！？.!?])\s*((?:\[[^\[\]]+\]\s*)+)")
+# Markers after a sentence's stop, and a second stop after them ("2020. [OP3].") that would be left alone.
+TRAILING_MARKERS = re.compile(r"([。！？.!?])\s*((?:\[[^\[\]]+\]\s*)+)[。.]?")
 ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain to be cited for it
 SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
 CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
@@ -133,7 +135,7 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
         for sentence in _claims(sentences(line)):
             cited = [retrieved[p] for p in markers(sentence) if p in retrieved]
             body = strip_markers(sentence)
-            if not body.strip("-*• "):
+            if not says_something(body):
                 continue
             if not markers(sentence) and (source := attribute(body, hits)):
                 cited, sentence = [source], _with_marker(sentence, source.paragraph)
@@ -156,6 +158,13 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
         attributed=attributed,
         recited=recited,
     )
+
+
+def says_something(body: str) -> bool:
+    """False for a 'sentence' that only names paragraphs ("PP12", "见 PP8。"): small models write IDs
+    as their answer, and an ID is not a claim anyone can check."""
+    rest = BARE_ID.sub(" ", body)
+    return bool(re.sub(r"[\W_见参]+", "", rest))
 
 
 def coverage(claim: str, cited: list[Hit]) -> float:

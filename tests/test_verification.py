@@ -46,7 +46,14 @@ def test_uncited_sentence_is_dropped_and_marker_covers_the_run_before_it():
 
 def test_markers_written_after_the_full_stop_belong_to_that_sentence():
     assert sentences("A is true. [OP3] B is true [OP3].") == ["A is true [OP3].", "B is true [OP3]."]
+    assert sentences("It meets in August 2020. [OP3].") == ["It meets in August 2020 [OP3]."]
+    assert sentences("会议在纽约举行。[OP3]。") == ["会议在纽约举行 [OP3]。"]
     assert markers("x [PP6, FN1] y [CAT:A/74/130] z [note]") == ["PP6", "FN1", "CAT:A/74/130"]
+
+
+def test_a_sentence_that_only_names_paragraphs_is_not_an_answer():
+    assert verify("OP3 [OP3]。 见 OP3。", [OP3]).text == ""
+    assert verify("OP3, see OP3 [OP3]. It meets in New York [OP3].", [OP3]).text == "It meets in New York [OP3]."
 
 
 def test_unretrieved_ids_are_removed_from_a_kept_marker():
