@@ -57,6 +57,21 @@ def interrogative(question: str) -> str:
     return " ".join(asking) if asking and len(asking) < len(parts) else question
 
 
+# What became of a plan, asked outright: the text that made the plan cannot tell.
+OUTCOME = re.compile(
+    r"\b(?:postponed|delayed|cancell?ed|rescheduled|(?:actually|really) (?:took|take|taken|held|met|happen\w*))\b"
+    r"|推迟|延期|取消|实际上是否",
+    re.I,
+)
+
+
+def asks_outcome(question: str, hits: list[Hit]) -> bool:
+    """Whether a planned session was postponed or took place is a later event, unless the paragraphs
+    found say so themselves."""
+    outcome = OUTCOME.search(question)
+    return bool(outcome) and not any(outcome.group(0).lower() in " ".join(h.text.values()).lower() for h in hits)
+
+
 def anchored(question: str, hit: Hit) -> bool:
     """The question names document symbols or years, and the paragraph found holds them all: it is
     about that paragraph, however much its other words resemble a topic the text does not cover
@@ -142,6 +157,8 @@ class HybridRetriever(BaseRetriever):
         note = self._scope_note(scores if asked == query else self._bm25.scores(asked))
         if note and (named or any(anchored(query, hit) for hit in hits[:3])):  # it asks about what it names
             note = None
+        if note is None and not named and asks_outcome(asked, hits[:3]):
+            note = self._note("later_events")
         return hits, note
 
     def _with_citing(self, hits: list[Hit]) -> list[Hit]:
@@ -162,6 +179,9 @@ class HybridRetriever(BaseRetriever):
         keys = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and not pid.startswith("SCOPE:")}
         ids = named_paragraphs(query)
         return [keys[p] for p in ids if p in keys], [p for p in ids if p not in keys][:1]
+
+    def _note(self, topic: str) -> Hit:
+        return self._hit((RESOLUTION, f"SCOPE:{topic}"), 1.0)
 
     def _missing(self, missing: list[str]) -> Hit:
         existing = {pid for doc, pid in self._first if doc == RESOLUTION}
