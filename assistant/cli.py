@@ -71,7 +71,7 @@ def ingest(settings: Settings, rebuild: bool) -> None:
     """Build or update the search index from knowledge/."""
     from .indexing import ingest as run_ingest
 
-    report = run_ingest(settings, rebuild=rebuild)
+    report = run_ingest(settings, rebuild=rebuild, on_wait=lambda message: click.echo(message, err=True))
     where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_path
     click.echo(f"Index at {where}: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged.")
 
