@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -144,6 +145,14 @@ def create_api(service: Service) -> FastAPI:
     async def user_error(request: Request, exc: UserError) -> JSONResponse:
         log.info("user error on %s: %s", request.url.path, exc)
         return JSONResponse({"detail": str(exc)}, status_code=400 if isinstance(exc, BadInput) else 503)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """One sentence naming the first bad field, not pydantic's list (which echoes the whole input)."""
+        first = next(iter(exc.errors()), {})
+        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "body"
+        message = f"The request is not valid ({where}: {first.get('msg', 'invalid')}): see /openapi.json."
+        return JSONResponse({"detail": message}, status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
