@@ -83,12 +83,12 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, echo=cl
     """Builds everything (index, UI), then listens; the address is printed once it is ready."""
     guarded = check_auth_settings(settings)
     check_port(host, port)
-    app = create_app(settings)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    redact_logs(settings)  # uvicorn's handlers exist once its Config is made
     if not is_loopback(host) and not guarded:
         log.warning("listening on %s without authentication", host)
         echo(UNGUARDED.format(host=host).strip("\n"), err=True)
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    redact_logs(settings)  # uvicorn's handlers exist once its Config is made
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     echo(f"The assistant is running at http://{shown}:{port} (API: /api/ask, /v1/chat/completions). Ctrl-C stops it.")
     uvicorn.Server(config).run()
