@@ -23,6 +23,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .errors import BadInput, UserError
@@ -32,6 +33,7 @@ from .service import GENERATORS, Health, ParagraphView, Service
 log = logging.getLogger(__name__)
 
 Generator = Literal["local", "openai", "extractive"]
+UNREADABLE = 'The request body is not readable JSON in UTF-8: send an object such as {"question": "Who pays?"}.'
 
 
 class AskRequest(BaseModel):
@@ -145,6 +147,12 @@ def create_api(service: Service) -> FastAPI:
     async def user_error(request: Request, exc: UserError) -> JSONResponse:
         log.info("user error on %s: %s", request.url.path, exc)
         return JSONResponse({"detail": str(exc)}, status_code=400 if isinstance(exc, BadInput) else 503)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """FastAPI's own 400 is for a body it could not parse (bad JSON, bytes that are not UTF-8)."""
+        detail = UNREADABLE if exc.status_code == 400 else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
