@@ -19,7 +19,7 @@ from .indexing import open_retriever
 from .llm import local_model_path
 from .models import Answer, Citation, Hit, Lang, Message, Timings
 from .retrieval import HybridRetriever, clean_query
-from .security import echoes_prompt, redact, secrets_of
+from .security import PromptGuard, redact, secrets_of
 from .settings import Settings
 from .verification import cite, gives_asked_fact, verify
 
@@ -50,6 +50,7 @@ class AnswerChain(Runnable[dict, Answer]):
         self.retriever = retriever
         self.extractive = ExtractiveGenerator()
         self._chat: dict[str, ChatGenerator] = {}
+        self._guards: dict[str, PromptGuard] = {}
 
     # --- choosing a generator -----------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class AnswerChain(Runnable[dict, Answer]):
         try:
             for piece in generator.stream(question, lang, evidence, config):
                 draft += piece
-                if not _echoes_prompt(generator, draft, evidence):  # a draft repeating the prompt is never shown
+                if not self._echoes_prompt(generator, draft):  # a draft reciting the prompt is never shown
                     yield self._answer(question, draft, lang, [], generator, notices, timings, draft=True)
         except Exception as exc:  # a missing, corrupt, slow or dead model must not cost the answer
             log.warning("generator %s failed", generator.name, exc_info=True)
@@ -109,7 +110,7 @@ class AnswerChain(Runnable[dict, Answer]):
             )
             return
         checked = verify(draft, evidence)
-        if _echoes_prompt(generator, checked.text, evidence):
+        if self._echoes_prompt(generator, checked.text):
             log.warning("the %s model's answer repeats its system prompt; dropped", generator.name)
             checked.text = ""
         if not checked.text and generator is not self.extractive:
@@ -138,6 +139,15 @@ class AnswerChain(Runnable[dict, Answer]):
         yield answer
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _echoes_prompt(self, generator, text: str) -> bool:
+        if not getattr(generator, "system", None):
+            return False
+        if generator.name not in self._guards:
+            corpus = [t for by in self.retriever.paragraph_texts().values() for t in by.values()]
+            corpus += [*NOT_SAID.values(), *NEAREST.values()]  # the chain's own words are no recitation
+            self._guards[generator.name] = PromptGuard(list(generator.system.values()), corpus)
+        return self._guards[generator.name].echoed(text)
 
     def _answer(self, question, text, lang, citations, generator, notices, timings, draft=False) -> Answer:
         return Answer(
@@ -177,11 +187,6 @@ class AnswerChain(Runnable[dict, Answer]):
 
 def _reference(hit: Hit) -> Citation:
     return cite(hit, "").model_copy(update={"supported": False})
-
-
-def _echoes_prompt(generator, text: str, evidence: list[Hit]) -> bool:
-    prompts = list(getattr(generator, "system", {}).values())
-    return bool(prompts) and echoes_prompt(text, prompts, [t for h in evidence for t in h.text.values()])
 
 
 def _reason(exc: Exception, secret_values: list[str]) -> str:

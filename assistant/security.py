@@ -5,13 +5,12 @@
 - `redact` and `RedactSecrets`: secrets (the OpenAI key, the UI password) are replaced by *** in
   notices, errors and log records, whatever exception text carried them (an endpoint that echoes the key
   in its 401 body, a URL with the key in it).
-- `echoes_prompt`: a model answer that repeats the system prompt is not an answer, whatever it cites."""
+- `PromptGuard`: a model answer that recites the system prompt is not an answer, whatever it cites."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import ipaddress
 import json
 import logging
@@ -79,33 +78,37 @@ def redact_logs(settings: Settings) -> None:
 # --- the system prompt ------------------------------------------------------------------------------
 
 WORD = re.compile(r"\w+")
-ECHO_WORDS = 8  # a run of this many words of the system prompt is a quotation of it
+IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
+ECHO_WORDS = 5  # a run of this many words of the prompt, found in no document, is a quotation of the prompt
+ECHO_IDEOGRAPHS = 8  # the same for Chinese, counted in ideographs (punctuation ignored)
 
 
-def echoes_prompt(answer: str, prompts: list[str], sources: list[str]) -> bool:
-    """The answer contains a run of ECHO_WORDS words (for Chinese: ECHO_WORDS * 2 characters) of a system
-    prompt that the paragraphs it was given do not contain themselves."""
-    flat = _flat(answer)
-    source_text = _flat(" ".join(sources))
-    for prompt in prompts:
-        for run in _runs(prompt):
-            if run in flat and run not in source_text:
-                return True
-    return False
+class PromptGuard:
+    """Knows the runs of words of the system prompts that no indexed paragraph contains; an answer holding
+    one of them recites the prompt, whatever it cites. Built once per generator (a few ms)."""
+
+    def __init__(self, prompts: list[str], corpus: list[str]) -> None:
+        words, ideographs = _flat(" ".join(corpus)), "".join(IDEOGRAPH.findall(" ".join(corpus)))
+        self.word_runs = {r for p in prompts for r in _word_runs(p) if r not in words}
+        self.ideograph_runs = {r for p in prompts for r in _ideograph_runs(p) if r not in ideographs}
+
+    def echoed(self, text: str) -> bool:
+        words, ideographs = _flat(text), "".join(IDEOGRAPH.findall(text))
+        return any(r in words for r in self.word_runs) or any(r in ideographs for r in self.ideograph_runs)
 
 
 def _flat(text: str) -> str:
-    return " ".join(WORD.findall(text.lower()))
+    return " " + " ".join(WORD.findall(text.lower())) + " "
 
 
-@functools.lru_cache(maxsize=8)
-def _runs(prompt: str) -> frozenset[str]:
-    words = WORD.findall(prompt.lower())
-    runs = {" ".join(words[i : i + ECHO_WORDS]) for i in range(max(0, len(words) - ECHO_WORDS + 1))}
-    chinese = "".join(re.findall(r"[\u4e00-\u9fff]", prompt))
-    span = ECHO_WORDS * 2
-    runs |= {chinese[i : i + span] for i in range(max(0, len(chinese) - span + 1))}
-    return frozenset(r for r in runs if r)
+def _word_runs(prompt: str) -> set[str]:
+    words = [w for w in WORD.findall(prompt.lower()) if not IDEOGRAPH.search(w)]
+    return {" " + " ".join(words[i : i + ECHO_WORDS]) + " " for i in range(max(0, len(words) - ECHO_WORDS + 1))}
+
+
+def _ideograph_runs(prompt: str) -> set[str]:
+    chinese = "".join(IDEOGRAPH.findall(prompt))
+    return {chinese[i : i + ECHO_IDEOGRAPHS] for i in range(max(0, len(chinese) - ECHO_IDEOGRAPHS + 1))}
 
 
 # --- serving ----------------------------------------------------------------------------------------

@@ -88,9 +88,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def obedient(self, body: dict) -> None:
-        """Recites its system prompt, then a claim with a date no paragraph holds, both cited to OP3."""
+        """Recites its system prompt, then a claim with a date no paragraph holds, all cited to OP3. (It leaves
+        out the prompt's line with the refusal phrase NOT IN TEXT, which would make the reply a refusal.)"""
         system = next((m["content"] for m in body.get("messages", []) if m["role"] == "system"), "")
-        lines = [f"{line.strip()} [OP3]." for line in system.splitlines() if line.strip()]
+        lines = [f"{line.strip()} [OP3]." for line in system.splitlines() if line.strip() and "NOT IN" not in line]
         lines.append("The organizational session will be held on 1 April 2031 in Paris [OP3].")
         _sse(self, (word + " " for word in " ".join(lines).split(" ")))
 
