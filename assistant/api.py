@@ -20,8 +20,10 @@ from collections.abc import Iterator
 from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .errors import BadInput, UserError
@@ -31,6 +33,7 @@ from .service import GENERATORS, Health, ParagraphView, Service
 log = logging.getLogger(__name__)
 
 Generator = Literal["local", "openai", "extractive"]
+UNREADABLE = 'The request body is not readable JSON in UTF-8: send an object such as {"question": "Who pays?"}.'
 
 
 class AskRequest(BaseModel):
@@ -144,6 +147,20 @@ def create_api(service: Service) -> FastAPI:
     async def user_error(request: Request, exc: UserError) -> JSONResponse:
         log.info("user error on %s: %s", request.url.path, exc)
         return JSONResponse({"detail": str(exc)}, status_code=400 if isinstance(exc, BadInput) else 503)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """FastAPI's own 400 is for a body it could not parse (bad JSON, bytes that are not UTF-8)."""
+        detail = UNREADABLE if exc.status_code == 400 else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """One sentence naming the first bad field, not pydantic's list (which echoes the whole input)."""
+        first = next(iter(exc.errors()), {})
+        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "body"
+        message = f"The request is not valid ({where}: {first.get('msg', 'invalid')}): see /openapi.json."
+        return JSONResponse({"detail": message}, status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -19,6 +19,7 @@ from .indexing import open_retriever
 from .llm import local_model_path
 from .models import Answer, Citation, Hit, Lang, Message, Timings
 from .retrieval import HybridRetriever, clean_query
+from .security import PromptGuard, redact, secrets_of
 from .settings import Settings
 from .verification import cite, gives_asked_fact, verify
 
@@ -49,6 +50,7 @@ class AnswerChain(Runnable[dict, Answer]):
         self.retriever = retriever
         self.extractive = ExtractiveGenerator()
         self._chat: dict[str, ChatGenerator] = {}
+        self._guards: dict[str, PromptGuard] = {}
 
     # --- choosing a generator -----------------------------------------------------------------
 
@@ -92,10 +94,11 @@ class AnswerChain(Runnable[dict, Answer]):
         try:
             for piece in generator.stream(question, lang, evidence, config):
                 draft += piece
-                yield self._answer(question, draft, lang, [], generator, notices, timings, draft=True)
+                if not self._echoes_prompt(generator, draft):  # a draft reciting the prompt is never shown
+                    yield self._answer(question, draft, lang, [], generator, notices, timings, draft=True)
         except Exception as exc:  # a missing, corrupt, slow or dead model must not cost the answer
             log.warning("generator %s failed", generator.name, exc_info=True)
-            notices.append(FALLBACK.format(name=generator.name, reason=_reason(exc)))
+            notices.append(FALLBACK.format(name=generator.name, reason=_reason(exc, secrets_of(self.settings))))
             generator = self.extractive
             draft = self.extractive.draft(question, lang, evidence)
         timings.generate_ms = _ms(t1)
@@ -107,6 +110,9 @@ class AnswerChain(Runnable[dict, Answer]):
             )
             return
         checked = verify(draft, evidence)
+        if self._echoes_prompt(generator, checked.text):
+            log.warning("the %s model's answer repeats its system prompt; dropped", generator.name)
+            checked.text = ""
         if not checked.text and generator is not self.extractive:
             notices.append("The model's answer could not be verified against the text; this answer is extractive.")
             generator = self.extractive
@@ -133,6 +139,15 @@ class AnswerChain(Runnable[dict, Answer]):
         yield answer
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _echoes_prompt(self, generator, text: str) -> bool:
+        if not getattr(generator, "system", None):
+            return False
+        if generator.name not in self._guards:
+            corpus = [t for by in self.retriever.paragraph_texts().values() for t in by.values()]
+            corpus += [*NOT_SAID.values(), *NEAREST.values()]  # the chain's own words are no recitation
+            self._guards[generator.name] = PromptGuard(list(generator.system.values()), corpus)
+        return self._guards[generator.name].echoed(text)
 
     def _answer(self, question, text, lang, citations, generator, notices, timings, draft=False) -> Answer:
         return Answer(
@@ -174,9 +189,10 @@ def _reference(hit: Hit) -> Citation:
     return cite(hit, "").model_copy(update={"supported": False})
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
+def _reason(exc: Exception, secret_values: list[str]) -> str:
+    """The first line of the error, secrets masked before it is cut (a cut key would escape the mask)."""
+    text = redact(str(exc), secret_values).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
 
 
 def _ms(since: float) -> float:

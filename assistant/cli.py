@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .errors import BadInput, UserError
+from .security import RedactSecrets, redact, secrets_of
 from .settings import Settings
 
 log = logging.getLogger("assistant")
@@ -21,6 +22,7 @@ def _setup_logging(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(settings.data_dir / "assistant.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets_of(settings)))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
@@ -40,7 +42,8 @@ class Cli(click.Group):
             raise
         except Exception as exc:
             log.exception("unexpected error")
-            click.echo(f"Error: {type(exc).__name__}: {exc} (details in the log file).", err=True)
+            detail = redact(f"{type(exc).__name__}: {exc}", secrets_of(ctx.obj or Settings()))
+            click.echo(f"Error: {detail} (details in the log file).", err=True)
             sys.exit(1)
 
 
@@ -71,7 +74,7 @@ def ingest(settings: Settings, rebuild: bool) -> None:
     """Build or update the search index from knowledge/."""
     from .indexing import ingest as run_ingest
 
-    report = run_ingest(settings, rebuild=rebuild)
+    report = run_ingest(settings, rebuild=rebuild, on_wait=lambda message: click.echo(message, err=True))
     where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_path
     click.echo(f"Index at {where}: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged.")
 

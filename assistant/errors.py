@@ -23,3 +23,23 @@ class IndexUnavailable(UserError):
 class StoreUnreachable(UserError):
     def __init__(self, where: str) -> None:
         super().__init__(f"Cannot reach the Chroma server at {where}: start it, or unset CHROMA_HOST.")
+
+
+class EmbedderMismatch(IndexUnavailable):
+    """The index holds vectors of another embedder: searching it would return nonsense, not an error."""
+
+    def __init__(self, found: str, expected: str) -> None:
+        UserError.__init__(
+            self,
+            f"The search index was built with the embedder {found}, not {expected}: "
+            "run `assistant ingest --rebuild` to rebuild it.",
+        )
+        self.detail = found
+
+
+class IngestBusy(UserError):
+    def __init__(self, pid: str, waited: float) -> None:
+        super().__init__(
+            f"Another ingest (process {pid or 'unknown'}) is still building the index after {waited:g} s: "
+            "wait for it to finish, then run `assistant ingest` again."
+        )

@@ -7,6 +7,7 @@ are never shown as they are: verification (verification.py) decides what survive
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -106,7 +107,10 @@ class ChatGenerator:
         extra = (
             {"extra_body": {"grammar": answer_grammar([h.paragraph for h in chosen])}} if self.name == "local" else {}
         )
+        deadline = time.monotonic() + self.settings.llm_timeout  # the client's timeout is per read, not per answer
         for chunk in self.llm.stream(self.messages(question, lang, chosen), config=config, **extra):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no complete answer within {self.settings.llm_timeout:g} s")
             if chunk.content:
                 yield chunk.content
 

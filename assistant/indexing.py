@@ -3,11 +3,21 @@ which embedder goes with which store."""
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from .embeddings import E5Embeddings
+from .errors import IngestBusy
 from .knowledge import build_chunks, load
 from .retrieval import HybridRetriever
 from .settings import Settings
 from .store import IngestReport, Store
+
+log = logging.getLogger(__name__)
 
 
 def make_embedder(settings: Settings) -> E5Embeddings:
@@ -18,15 +28,53 @@ def make_store(settings: Settings) -> Store:
     return Store(settings, E5Embeddings.model_id, E5Embeddings.dimension)
 
 
-def ingest(settings: Settings, rebuild: bool = False, embedder: E5Embeddings | None = None) -> IngestReport:
+@contextmanager
+def ingest_lock(settings: Settings, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """One ingest at a time per data directory: a second one waits up to `ingest_wait` seconds for the
+    first, then gives up with a sentence naming it. The lock is the kernel's (flock), so it is released
+    when its holder dies, even by SIGKILL."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(settings.data_dir / "ingest.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        started, told = time.monotonic(), False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+                waited = time.monotonic() - started
+                if waited >= settings.ingest_wait:
+                    raise IngestBusy(holder, settings.ingest_wait) from None
+                if not told:
+                    message = f"Another ingest (process {holder or 'unknown'}) is building the index; waiting for it."
+                    log.warning(message)
+                    if on_wait:
+                        on_wait(message)
+                    told = True
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def ingest(
+    settings: Settings,
+    rebuild: bool = False,
+    embedder: E5Embeddings | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> IngestReport:
     """The resolution and its knowledge files, and every cited document fetched or added (sources.py)."""
     from .sources import document_chunks, mark_indexed, parsed_documents
 
-    docs = parsed_documents(settings)
-    chunks = build_chunks(load(settings), settings) + document_chunks(settings, docs)
-    embedder = embedder or make_embedder(settings)
-    report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild)
-    mark_indexed(settings, docs)
+    with ingest_lock(settings, on_wait):
+        docs = parsed_documents(settings)
+        chunks = build_chunks(load(settings), settings) + document_chunks(settings, docs)
+        embedder = embedder or make_embedder(settings)
+        report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild)
+        mark_indexed(settings, docs)
     return report
 
 

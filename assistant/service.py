@@ -220,8 +220,7 @@ class Service:
         return self.settings.data_dir / "feedback.jsonl"
 
     def record_feedback(self, answer: Answer, verdict: str) -> Feedback:
-        """Appends one JSON line with a single write on an O_APPEND descriptor, so concurrent writers
-        (threads or processes) never interleave or truncate each other's lines."""
+        """Appends the verdict to data_dir/feedback.jsonl (append_line)."""
         if verdict not in VERDICTS:
             raise BadInput(f"Unknown verdict {verdict!r}: use helpful, wrong citation or wrong answer.")
         record = Feedback(
@@ -234,13 +233,21 @@ class Service:
             generator=answer.generator,
             model=answer.model,
         )
-        line = (json.dumps(record.model_dump(), ensure_ascii=False) + "\n").encode("utf-8")
-        self.feedback_path.parent.mkdir(parents=True, exist_ok=True)
         with self._feedback_lock:
-            fd = os.open(self.feedback_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            append_line(self.feedback_path, record)
         return record
+
+
+def append_line(path: Path, record: BaseModel) -> None:
+    """One JSON line, appended with a single write on an O_APPEND descriptor: concurrent writers
+    (threads or processes) never interleave or truncate each other's lines. A short write (disk
+    full) is an error, not a torn line passed over in silence."""
+    line = (json.dumps(record.model_dump(mode="json"), ensure_ascii=False) + "\n").encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        if os.write(fd, line) != len(line):
+            raise OSError(f"short write to {path}")
+        os.fsync(fd)
+    finally:
+        os.close(fd)

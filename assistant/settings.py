@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(
         400, description="Token budget (cl100k_base) of one chunk; longer paragraphs split on sentence ends."
     )
+    ingest_wait: float = Field(
+        600.0,
+        description="Seconds an ingest waits for another one running on the same data_dir before giving up.",
+    )
     k: int = Field(5, description="Paragraphs returned by a search.")
     rrf_k: int = Field(10, description="Constant of reciprocal rank fusion; larger flattens the ranking.")
     lexical_weight: float = Field(
@@ -87,6 +91,22 @@ class Settings(BaseSettings):
         "gpt-4o-mini",
         validation_alias=AliasChoices("OPENAI_MODEL", "ASSISTANT_OPENAI_MODEL"),
         description="Model name at that endpoint.",
+    )
+
+    auth_user: str | None = Field(
+        None,
+        description="With auth_password: HTTP basic authentication on every page and route of `assistant ui`. "
+        "Unset: no authentication (fine on 127.0.0.1; a loud warning on any other address).",
+    )
+    auth_password: SecretStr | None = Field(None, description="Password for auth_user; never logged or shown.")
+    max_request_bytes: int = Field(
+        1_048_576, description="Largest request body the server accepts; larger ones get 413 and one sentence."
+    )
+    rate_limit: int = Field(
+        300,
+        description="Requests per minute one client (its user, else its address) may make to /api/* and /v1/* "
+        "(a burst of that many, refilled evenly); more get 429. 0: no limit. The web UI's own routes are "
+        "bounded by its queue instead.",
     )
 
     ods_url: str = Field(

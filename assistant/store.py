@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from dataclasses import dataclass
 
 import chromadb
@@ -15,7 +16,7 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
-from .errors import IndexUnavailable, StoreUnreachable
+from .errors import EmbedderMismatch, IndexUnavailable, StoreUnreachable
 from .models import Chunk
 from .settings import Settings
 
@@ -68,6 +69,12 @@ def _chunk(chunk_id: str, document: str, meta: dict) -> Chunk:
 
 
 class Store:
+    """Chunks live in generations: collections named `<collection>-g<time>`. A pointer collection
+    (`<collection>-live`, empty, its metadata naming the live generation) says which one serves. An
+    ingest builds a new generation beside the live one and only then moves the pointer, so an ingest
+    killed at any moment leaves the previous index serving; the previous generation is kept until the
+    next ingest, so a server that loaded it keeps working."""
+
     def __init__(self, settings: Settings, embedder_id: str, dimension: int) -> None:
         self.settings = settings
         self.embedder_id = embedder_id
@@ -81,12 +88,28 @@ class Store:
             self._client = connect(self.settings)
         return self._client
 
+    @property
+    def pointer_name(self) -> str:
+        return f"{self.settings.collection}-live"
+
+    def live_name(self) -> str | None:
+        """The generation the pointer names; an index from before generations is its own collection."""
+        names = {c.name for c in self.client.list_collections()}
+        if self.pointer_name in names:
+            live = (self.client.get_collection(self.pointer_name).metadata or {}).get("live")
+            if live in names:
+                return live
+        return self.settings.collection if self.settings.collection in names else None
+
     def collection(self) -> Collection:
-        """The built collection, checked once to have been made by this embedder."""
+        """The live collection, checked once to have been made by this embedder."""
         if self._collection is not None:
             return self._collection
         try:
-            col = self.client.get_collection(self.settings.collection, embedding_function=None)
+            name = self.live_name()
+            if name is None:
+                raise IndexUnavailable("no index")
+            col = self.client.get_collection(name, embedding_function=None)
             count = col.count()
         except (StoreUnreachable, IndexUnavailable):
             raise
@@ -94,47 +117,83 @@ class Store:
             log.debug("Opening the collection failed", exc_info=True)
             raise IndexUnavailable(str(exc)) from exc
         meta = col.metadata or {}
-        if count == 0 or meta.get("embedder") != self.embedder_id or meta.get("dimension") != self.dimension:
-            raise IndexUnavailable(f"count={count} metadata={meta}")
+        if count and (meta.get("embedder"), meta.get("dimension")) != (self.embedder_id, self.dimension):
+            raise EmbedderMismatch(
+                f"{meta.get('embedder')} ({meta.get('dimension')} dimensions)",
+                f"{self.embedder_id} ({self.dimension} dimensions)",
+            )
+        if count == 0:
+            raise IndexUnavailable(f"{name} is empty")
         self._collection = col
         return col
 
     def ingest(self, chunks: list[Chunk], embedder: Embeddings, rebuild: bool = False) -> IngestReport:
-        """Bring the collection to exactly these chunks. IDs are content hashes, so unchanged chunks
-        are kept without re-embedding, and a changed paragraph's old chunks are removed."""
-        name = self.settings.collection
+        """Bring the index to exactly these chunks. IDs are content hashes: chunks the live generation
+        already holds are copied with their vectors, only new ones are embedded, and nothing changes
+        (no new generation) when nothing would. `rebuild` builds from nothing, embedding everything."""
         self._collection = None
         if rebuild:
-            self._drop(name)
-        col = self.client.get_or_create_collection(
-            name,
+            self._forget_if_unreadable()
+        try:
+            live = self.live_name()
+            previous = None if rebuild else self._reusable(live)
+        except Exception as exc:
+            log.debug("Reading the live collection failed", exc_info=True)
+            raise IndexUnavailable(str(exc)) from exc
+        existing = set(previous.get(include=[])["ids"]) if previous else set()
+        wanted = {c.id: c for c in chunks}
+        new = [c for cid, c in wanted.items() if cid not in existing]
+        stale = sorted(existing - wanted.keys())
+        kept = sorted(existing & wanted.keys())
+        report = IngestReport(added=len(new), removed=len(stale), kept=len(kept))
+        if previous is not None and not new and not stale:
+            return report
+        target = self.client.create_collection(
+            f"{self.settings.collection}-g{time.time_ns():x}",
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedder": self.embedder_id, "dimension": self.dimension},
         )
-        if (col.metadata or {}).get("embedder") != self.embedder_id:
-            raise IndexUnavailable("built with another embedder")
-        existing = set(col.get(include=[])["ids"])
-        wanted = {c.id: c for c in chunks}
-        new = [c for cid, c in wanted.items() if cid not in existing]
-        stale = sorted(existing - wanted.keys())
+        for start in range(0, len(kept), BATCH):
+            got = previous.get(ids=kept[start : start + BATCH], include=["embeddings", "documents", "metadatas"])
+            target.add(
+                ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
+            )
         for start in range(0, len(new), BATCH):
             batch = new[start : start + BATCH]
-            col.add(
+            target.add(
                 ids=[c.id for c in batch],
                 embeddings=embedder.embed_documents([c.indexed for c in batch]),
                 documents=[c.indexed for c in batch],
                 metadatas=[_metadata(c) for c in batch],
             )
-        for start in range(0, len(stale), BATCH):
-            col.delete(ids=stale[start : start + BATCH])
-        return IngestReport(added=len(new), removed=len(stale), kept=len(existing & wanted.keys()))
+        self._switch(target.name, live)
+        return report
 
-    def _drop(self, name: str) -> None:
-        """Remove the collection; an embedded store too damaged to open is removed whole."""
+    def _reusable(self, name: str | None) -> Collection | None:
+        """The live collection when its vectors can be copied: same embedder and dimension."""
+        if name is None:
+            return None
+        col = self.client.get_collection(name, embedding_function=None)
+        meta = col.metadata or {}
+        return col if (meta.get("embedder"), meta.get("dimension")) == (self.embedder_id, self.dimension) else None
+
+    def _switch(self, live: str, previous: str | None) -> None:
+        """Point at the new generation (one metadata write), then drop all but it and the one before."""
+        pointer = self.client.get_or_create_collection(self.pointer_name, embedding_function=None)
+        pointer.modify(metadata={"live": live})
+        generation = f"{self.settings.collection}-g"
+        for col in self.client.list_collections():
+            stale = col.name.startswith(generation) or col.name == self.settings.collection
+            if stale and col.name not in (live, previous):
+                self.client.delete_collection(col.name)
+
+    def _forget_if_unreadable(self) -> None:
+        """An embedded store too damaged to read is removed whole before a rebuild."""
         try:
-            if name in [c.name for c in self.client.list_collections()]:
-                self.client.delete_collection(name)
+            live = self.live_name()
+            if live:
+                self.client.get_collection(live, embedding_function=None).get(limit=1)
         except Exception:
             if self.settings.chroma_host:
                 raise

@@ -42,9 +42,11 @@ def test_index_from_another_embedder_is_refused(tmp_path, embedder):
     settings = Settings(data_dir=tmp_path)
     ingest(settings, embedder=embedder)
     store = make_store(settings)
-    store.client.get_collection(settings.collection).modify(metadata={"embedder": "other", "dimension": 768})
-    with pytest.raises(IndexUnavailable):
+    store.client.get_collection(store.live_name()).modify(metadata={"embedder": "other", "dimension": 768})
+    with pytest.raises(IndexUnavailable, match=r"built with the embedder other \(768 dimensions\).*ingest --rebuild"):
         open_retriever(settings, embedder=embedder)
+    ingest(settings, rebuild=True, embedder=embedder)
+    assert open_retriever(settings, embedder=embedder).search("human rights")
 
 
 def test_rebuild_starts_from_scratch(tmp_path, embedder):

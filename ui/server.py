@@ -9,12 +9,14 @@ import logging
 import socket
 from pathlib import Path
 
+import click
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
 from assistant.api import create_api
 from assistant.errors import UserError
+from assistant.security import Guard, check_auth_settings, is_loopback, redact_logs
 from assistant.service import Service
 from assistant.settings import Settings
 
@@ -37,10 +39,11 @@ MONO = ["IBM Plex Mono", "ui-monospace", "monospace"]
 
 
 def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
+    """The API and the UI on one app, behind the Guard (authentication, size and rate limits)."""
     service = service or Service(settings)
     app = create_api(service)
     theme = gr.themes.Default(font=[gr.themes.LocalFont("Source Sans Pro"), *FONTS[1:]], font_mono=MONO)
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app,
         build_ui(service),
         path="/",
@@ -54,6 +57,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         enable_monitoring=False,
         pwa=False,
     )
+    app.add_middleware(Guard, settings=settings)
+    return app
 
 
 def check_port(host: str, port: int) -> None:
@@ -67,10 +72,23 @@ def check_port(host: str, port: int) -> None:
             ) from exc
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, echo=print) -> None:
+UNGUARDED = """
+!!! WARNING: the assistant is listening on {host}, an address other machines can reach, and
+!!! anyone who reaches it can use it: there is no authentication. Set ASSISTANT_AUTH_USER and
+!!! ASSISTANT_AUTH_PASSWORD (and put a TLS proxy in front), or listen on 127.0.0.1.
+"""
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, echo=click.echo) -> None:
     """Builds everything (index, UI), then listens; the address is printed once it is ready."""
+    guarded = check_auth_settings(settings)
     check_port(host, port)
+    if not is_loopback(host) and not guarded:
+        log.warning("listening on %s without authentication", host)
+        echo(UNGUARDED.format(host=host).strip("\n"), err=True)
     app = create_app(settings)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    redact_logs(settings)  # uvicorn's handlers exist once its Config is made
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     echo(f"The assistant is running at http://{shown}:{port} (API: /api/ask, /v1/chat/completions). Ctrl-C stops it.")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.Server(config).run()
