@@ -3,6 +3,8 @@ which embedder goes with which store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .embeddings import E5Embeddings
 from .knowledge import build_chunks, load
 from .retrieval import HybridRetriever
@@ -18,14 +20,20 @@ def make_store(settings: Settings) -> Store:
     return Store(settings, E5Embeddings.model_id, E5Embeddings.dimension)
 
 
-def ingest(settings: Settings, rebuild: bool = False, embedder: E5Embeddings | None = None) -> IngestReport:
-    """The resolution and its knowledge files, and every cited document fetched or added (sources.py)."""
+def ingest(
+    settings: Settings,
+    rebuild: bool = False,
+    embedder: E5Embeddings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """The resolution and its knowledge files, and every cited document fetched or added (sources.py).
+    `progress(done, total)` follows the chunks being embedded and added."""
     from .sources import document_chunks, mark_indexed, parsed_documents
 
     docs = parsed_documents(settings)
     chunks = build_chunks(load(settings), settings) + document_chunks(settings, docs)
     embedder = embedder or make_embedder(settings)
-    report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild)
+    report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild, progress=progress)
     mark_indexed(settings, docs)
     return report
 

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         "languages.",
     )
     dense_candidates: int = Field(40, description="Chunks taken from the dense ranking before fusion.")
+    lexical_candidates: int = Field(
+        1000,
+        description="Chunks taken from the BM25 ranking before fusion: all of them for one resolution; past a "
+        "rank of 1000 a chunk's share of the fusion is too small to matter and sorting them all costs time.",
+    )
     scope_ratio: float = Field(
         1.0,
         description="A question whose words match a scope note (knowledge/scope.yaml) at least this many times "

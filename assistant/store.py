@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import chromadb
@@ -21,6 +22,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 BATCH = 256
+PAGE = 5000  # chunks per read: a Chroma server refuses very large responses
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Store:
         self.dimension = dimension
         self._client: ClientAPI | None = None
         self._collection: Collection | None = None
+        self._count = 0
 
     @property
     def client(self) -> ClientAPI:
@@ -96,12 +99,19 @@ class Store:
         meta = col.metadata or {}
         if count == 0 or meta.get("embedder") != self.embedder_id or meta.get("dimension") != self.dimension:
             raise IndexUnavailable(f"count={count} metadata={meta}")
-        self._collection = col
+        self._collection, self._count = col, count
         return col
 
-    def ingest(self, chunks: list[Chunk], embedder: Embeddings, rebuild: bool = False) -> IngestReport:
+    def ingest(
+        self,
+        chunks: list[Chunk],
+        embedder: Embeddings,
+        rebuild: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
         """Bring the collection to exactly these chunks. IDs are content hashes, so unchanged chunks
-        are kept without re-embedding, and a changed paragraph's old chunks are removed."""
+        are kept without re-embedding, and a changed paragraph's old chunks are removed. Chunks are
+        embedded and added in batches; `progress(done, total)` is called after each."""
         name = self.settings.collection
         self._collection = None
         if rebuild:
@@ -114,7 +124,7 @@ class Store:
         )
         if (col.metadata or {}).get("embedder") != self.embedder_id:
             raise IndexUnavailable("built with another embedder")
-        existing = set(col.get(include=[])["ids"])
+        existing = set(self._ids(col))
         wanted = {c.id: c for c in chunks}
         new = [c for cid, c in wanted.items() if cid not in existing]
         stale = sorted(existing - wanted.keys())
@@ -126,6 +136,8 @@ class Store:
                 documents=[c.indexed for c in batch],
                 metadatas=[_metadata(c) for c in batch],
             )
+            if progress:
+                progress(start + len(batch), len(new))
         for start in range(0, len(stale), BATCH):
             col.delete(ids=stale[start : start + BATCH])
         return IngestReport(added=len(new), removed=len(stale), kept=len(existing & wanted.keys()))
@@ -143,12 +155,23 @@ class Store:
             shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
             self._client = None
 
+    @staticmethod
+    def _ids(col: Collection) -> list[str]:
+        ids: list[str] = []
+        while page := col.get(include=[], limit=PAGE, offset=len(ids))["ids"]:
+            ids += page
+        return ids
+
     def chunks(self) -> list[Chunk]:
-        got = self.collection().get(include=["documents", "metadatas"])
-        return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        col, out = self.collection(), []
+        while True:
+            got = col.get(include=["documents", "metadatas"], limit=PAGE, offset=len(out))
+            if not got["ids"]:
+                return out
+            out += [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
 
     def dense(self, vector: list[float], n: int) -> list[tuple[str, float]]:
         """Chunk IDs by cosine similarity, best first."""
-        col = self.collection()
-        got = col.query(query_embeddings=[vector], n_results=min(n, col.count()), include=["distances"])
+        col = self.collection()  # its size was counted once, when it was opened: one round trip less per query
+        got = col.query(query_embeddings=[vector], n_results=min(n, self._count), include=["distances"])
         return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)]
