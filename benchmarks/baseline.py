@@ -80,6 +80,8 @@ class BaselineRAG:
         for doc, spans in documents(load_knowledge(settings)):
             for chunk in splitter.split_documents([doc]):
                 start = chunk.metadata["start_index"]
+                if start < 0:  # the splitter could not place it (whitespace trimmed): find its head
+                    start = doc.page_content.find(chunk.page_content[:80])
                 end = start + len(chunk.page_content)
                 chunk.metadata["paragraphs"] = ",".join(p for a, b, p in spans if a < end and b > start)
                 self.chunks.append(chunk)

@@ -12,13 +12,14 @@ reused: a second run of the same size only measures the queries (`--fresh` rebui
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common import BENCH_DATA, ROOT, du_mb, free_port, load, rss_mb, save, spread, wait_port
+from common import BENCH_DATA, RESULTS, ROOT, du_mb, free_port, load, rss_mb, save, spread, wait_port
 from corpus import ComposedEmbeddings, generated
 from tqdm import tqdm
 
@@ -77,7 +78,9 @@ def ingest(settings: Settings, chunks, embedder) -> dict:
     }
 
 
-def measure(n: int, vectors: str, server: bool, rounds: int, fresh: bool) -> dict:
+def measure(n: int, vectors: str, server: bool, rounds: int, fresh: bool, previous: dict | None) -> dict:
+    """`previous`: the result of the run that built this index; its ingest figures are kept and only
+    the queries are measured again."""
     name = f"{vectors}-{n}" + ("-server" if server else "")
     data_dir = BENCH_DATA / name
     if fresh:
@@ -94,16 +97,18 @@ def measure(n: int, vectors: str, server: bool, rounds: int, fresh: bool) -> dic
         made = generated(n)
         chunks = build_chunks(load_knowledge(settings), settings) + [c for c, _ in made]
         embedder = real
-        if vectors == "composed":
-            embedder = ComposedEmbeddings(real, {c.indexed: clauses for c, clauses in made})
-            t0 = time.perf_counter()
-            embedder.warm()
-            pool_s = time.perf_counter() - t0
         result: dict = {"size": n, "vectors": vectors, "store": "server" if server else "embedded"}
-        if vectors == "composed":
-            result["clause_pool_seconds"] = round(pool_s, 1)
-        result["ingest"] = ingest(settings, chunks, embedder)
-        result["index_mb"] = du_mb(data_dir / ("server" if server else "chroma"))
+        if previous:
+            result |= {k: previous[k] for k in ("clause_pool_seconds", "ingest", "index_mb") if k in previous}
+        else:
+            if vectors == "composed":
+                embedder = ComposedEmbeddings(real, {c.indexed: clauses for c, clauses in made})
+                t0 = time.perf_counter()
+                embedder.warm()
+                result["clause_pool_seconds"] = round(time.perf_counter() - t0, 1)
+            result["ingest"] = ingest(settings, chunks, embedder)
+            result["index_mb"] = du_mb(data_dir / ("server" if server else "chroma"))
+        result["embed_threads"] = settings.embed_threads
         t0 = time.perf_counter()
         retriever = HybridRetriever(settings=settings, store=make_store(settings), embedder=real).load()
         result["retriever_load_s"] = round(time.perf_counter() - t0, 1)
@@ -116,12 +121,15 @@ def measure(n: int, vectors: str, server: bool, rounds: int, fresh: bool) -> dic
         asked = [item.question for item in load_items(EVALS / "retrieval.jsonl")]
         for q in asked[:10]:
             retriever.search(q)  # warm-up
-        passes = []
+        passes, cpu = [], []
         for _ in range(rounds):
             timed.times = []
             for q in asked:
+                c0 = time.process_time()
                 timed.search(q)
+                cpu.append((time.process_time() - c0) * 1000)
             passes.append(spread(timed.times))
+        result["search_cpu_ms"] = spread(cpu)  # this process's CPU time: less sensitive to the other jobs
         result["search_ms_passes"] = passes
         result["search_ms"] = {
             "median": sorted(p["median"] for p in passes)[len(passes) // 2],
@@ -160,10 +168,12 @@ def main() -> None:
     parser.add_argument("--server", action="store_true", help="a Chroma server (`chroma run`) instead of embedded")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the development questions")
     parser.add_argument("--fresh", action="store_true", help="rebuild the indexes in data/bench/")
+    parser.add_argument("--queries-only", action="store_true", help="keep the ingest figures of the last run")
     args = parser.parse_args()
     for n in args.sizes:
-        result = measure(n, args.vectors, args.server, args.rounds, args.fresh)
         name = f"scale-{args.vectors}-{n}" + ("-server" if args.server else "")
+        previous = json.loads((RESULTS / f"{name}.json").read_text()) if args.queries_only else None
+        result = measure(n, args.vectors, args.server, args.rounds, args.fresh and not previous, previous)
         save(name, result, "python " + " ".join(["benchmarks/scale.py", *sys.argv[1:]]))
 
 
