@@ -140,9 +140,8 @@ class HybridRetriever(BaseRetriever):
             fused[key] = best  # a paragraph the question names is the best evidence there is
         order = {key: i for i, key in enumerate(named)}
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
-        hits = self._with_citing(
-            [self._hit(key, score / best) for key, score in ranked if self._first[key].kind != "scope"]
-        )[:k]
+        kept = [(key, score) for key, score in ranked if self._first[key].kind != "scope"][:k]  # Hits for k only
+        hits = self._with_citing([self._hit(key, score / best) for key, score in kept])[:k]
         if missing:
             return hits, self._missing(missing)
         asked = interrogative(asked or query)
