@@ -212,18 +212,18 @@ def answers(chain, baseline: BaselineRAG, items: list[AnswerItem], generator: st
             first["baseline"].append(timings["first_token_ms"])
             theirs.append(score_baseline(item, text, sources, texts, support, timings))
         print(f"{generator} {n}/{len(items)} load {load()}", file=sys.stderr)
-    out = {"project": summary(ours, first["project"])}
+    out = {"project": summary(ours, first["project"], generator)}
     if theirs:
-        out["baseline"] = summary(theirs, first["baseline"])
+        out["baseline"] = summary(theirs, first["baseline"], "baseline")
     return out | {"n": len(items), "load": load()}
 
 
-def summary(results: list[ItemResult], first: list[float]) -> dict:
+def summary(results: list[ItemResult], first: list[float], generator: str) -> dict:
     return {
         "metrics": answer_metrics(results),
         "total_ms": spread([r.total_ms for r in results]),
         "first_output_ms": spread(first),
-        "fallbacks": sum(r.produced_by not in ("local", "baseline") and r.answerable for r in results),
+        "fallbacks": sum(r.produced_by != generator and r.answerable for r in results),  # extractive wrote it
     }
 
 
