@@ -57,7 +57,10 @@ def baseline() -> None:
     data = read("baseline")
     if not data:
         return
-    fig, (ret, ans) = plt.subplots(1, 2, figsize=(12, 4.2))
+    local = data["answers"].get("local/dev")
+    compared = bool(local and "baseline" in local)
+    fig, axes = plt.subplots(1, 2 if compared else 1, figsize=(12 if compared else 6.5, 4.2), squeeze=False)
+    ret = axes[0][0]
     names = ["project", "baseline"]
     metrics = [("dev", "recall_at_1"), ("dev", "recall_at_3"), ("heldout", "recall_at_1"), ("heldout", "recall_at_3")]
     width = 0.38
@@ -67,8 +70,8 @@ def baseline() -> None:
     ret.set_xticks([j + width / 2 for j in range(len(metrics))], [f"{s}\n{m}" for s, m in metrics], fontsize=8)
     ret.set(ylim=(0, 1), title="Retrieval (baseline chunk = the paragraphs it overlaps)")
     ret.legend()
-    local = data["answers"].get("local/dev")
-    if local and "baseline" in local:
+    if compared:
+        ans = axes[0][1]
         keys = ["citation_precision", "citation_recall", "key_fact_recall", "gold_cited", "refusal_accuracy"]
         for i, name in enumerate(names):
             values = [local[name]["metrics"].get(k) or 0 for k in keys]
