@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 INDEX := data/chroma/chroma.sqlite3
 
 .PHONY: run test install index model browser screenshot lint format eval eval-fast eval-judge eval-retrieval eval-answers \
-	bench-search soak clean
+	bench bench-install bench-search bench-baseline bench-scale bench-scale-server bench-llm bench-concurrency bench-plots \
+	soak clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +90,18 @@ eval-retrieval: index
 eval-answers: index
 	$(BIN)/assistant eval-answers --generator extractive evals/answers.jsonl evals/answers_heldout.jsonl
 
+## Benchmarks (docs/benchmarks.md): never part of `make test`. Each writes docs/benchmarks/NAME.json; plots
+## are drawn from those files. Heavy: run them one at a time, on a quiet machine if you can. Built indexes
+## and caches go to data/bench/ and are reused.
+BENCH_STAMP := $(VENV)/.bench-installed
+NICE := nice -n 5
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
+
+bench-install: $(BENCH_STAMP)
+
 bench-search: index
 	$(BIN)/python benchmarks/search_latency.py
 
@@ -96,6 +109,26 @@ bench-search: index
 ## reply the one its question gets alone, server memory at the end within 10 % of the start. Before releases.
 soak: index
 	nice -n 10 $(BIN)/python benchmarks/soak.py --questions 500 --clients 8 --generator extractive
+
+bench-baseline: index model bench-install
+	$(NICE) $(BIN)/python benchmarks/baseline.py
+
+bench-scale: index bench-install
+	$(NICE) $(BIN)/python benchmarks/scale.py --sizes 1000 10000 100000
+
+bench-scale-server: index bench-install
+	$(NICE) $(BIN)/python benchmarks/scale.py --sizes 10000 100000 --server
+
+bench-llm: index model bench-install
+	$(NICE) $(BIN)/python benchmarks/llm_speed.py
+
+bench-concurrency: index model bench-install
+	$(NICE) $(BIN)/python benchmarks/concurrency.py
+
+bench-plots: bench-install
+	$(BIN)/python benchmarks/plots.py
+
+bench: bench-search bench-baseline bench-scale bench-scale-server bench-llm bench-concurrency bench-plots
 
 clean:
 	rm -rf data $(VENV)

@@ -3,6 +3,7 @@ the detail goes to data_dir/assistant.log, never a traceback on the screen."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -74,7 +75,18 @@ def ingest(settings: Settings, rebuild: bool) -> None:
     """Build or update the search index from knowledge/."""
     from .indexing import ingest as run_ingest
 
-    report = run_ingest(settings, rebuild=rebuild, on_wait=lambda message: click.echo(message, err=True))
+    bars: list = []
+    with contextlib.ExitStack() as stack:
+
+        def progress(done: int, total: int) -> None:  # click draws it on a terminal only
+            if not bars:
+                bar = click.progressbar(length=total, label="Embedding and adding chunks", file=sys.stderr)
+                bars.append(stack.enter_context(bar))
+            bars[0].update(done - bars[0].pos)
+
+        report = run_ingest(
+            settings, rebuild=rebuild, progress=progress, on_wait=lambda message: click.echo(message, err=True)
+        )
     where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_path
     click.echo(f"Index at {where}: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged.")
 

@@ -65,15 +65,17 @@ def ingest(
     rebuild: bool = False,
     embedder: E5Embeddings | None = None,
     on_wait: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """The resolution and its knowledge files, and every cited document fetched or added (sources.py)."""
+    """The resolution and its knowledge files, and every cited document fetched or added (sources.py).
+    `progress(done, total)` follows the chunks being embedded and added."""
     from .sources import document_chunks, mark_indexed, parsed_documents
 
     with ingest_lock(settings, on_wait):
         docs = parsed_documents(settings)
         chunks = build_chunks(load(settings), settings) + document_chunks(settings, docs)
         embedder = embedder or make_embedder(settings)
-        report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild)
+        report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild, progress=progress)
         mark_indexed(settings, docs)
     return report
 

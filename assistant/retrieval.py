@@ -11,6 +11,7 @@ import logging
 import re
 from collections import defaultdict
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -19,7 +20,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from .errors import BadInput
 from .facts import SYMBOL, YEAR
-from .lexical import BM25
+from .lexical import BM25, Scores
 from .models import RESOLUTION, Chunk, Hit
 from .references import missing_note, named_paragraphs
 from .settings import Settings
@@ -96,6 +97,9 @@ class HybridRetriever(BaseRetriever):
     _bm25: BM25 | None = PrivateAttr(default=None)
     _texts: dict[tuple[str, str], dict[str, str]] = PrivateAttr(default_factory=dict)
     _first: dict[tuple[str, str], Chunk] = PrivateAttr(default_factory=dict)
+    _scope_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _text_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _ids: dict[str, tuple[str, str]] = PrivateAttr(default_factory=dict)
 
     def load(self) -> HybridRetriever:
         """Read the chunks once from the store and build the BM25 index in memory."""
@@ -112,6 +116,9 @@ class HybridRetriever(BaseRetriever):
             key: {lang: ("" if lang == "zh" else " ").join(parts) for lang, parts in by.items()}
             for key, by in texts.items()
         }
+        scope = np.array([c.kind == "scope" for c in chunks], dtype=bool)
+        self._scope_rows, self._text_rows = np.flatnonzero(scope), np.flatnonzero(~scope)
+        self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and not pid.startswith("SCOPE:")}
         return self
 
     def paragraph_texts(self) -> dict[tuple[str, str], dict[str, str]]:
@@ -136,7 +143,7 @@ class HybridRetriever(BaseRetriever):
             cid for cid, _ in self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
         ]
         scores = self._bm25.scores(query)
-        lexical_ids = [self._order[i] for i, _ in sorted(scores.items(), key=lambda kv: -kv[1])]
+        lexical_ids = [self._order[i] for i in scores.top(self.settings.lexical_candidates)]
         fused: dict[tuple[str, str], float] = defaultdict(float)
         weighted = ((1.0, dense_ids), (self.settings.lexical_weight, lexical_ids))
         for weight, ids in weighted:
@@ -148,9 +155,8 @@ class HybridRetriever(BaseRetriever):
             fused[key] = best  # a paragraph the question names is the best evidence there is
         order = {key: i for i, key in enumerate(named)}
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
-        hits = self._with_citing(
-            [self._hit(key, score / best) for key, score in ranked if self._first[key].kind != "scope"]
-        )[:k]
+        kept = [(key, score) for key, score in ranked if self._first[key].kind != "scope"][:k]  # Hits for k only
+        hits = self._with_citing([self._hit(key, score / best) for key, score in kept])[:k]
         if missing:
             return hits, self._missing(missing)
         asked = interrogative(asked or query)
@@ -176,9 +182,8 @@ class HybridRetriever(BaseRetriever):
 
     def _named(self, query: str) -> tuple[list[tuple[str, str]], list[str]]:
         """Paragraphs the question names (references.py): those indexed, and the first one that is not."""
-        keys = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and not pid.startswith("SCOPE:")}
         ids = named_paragraphs(query)
-        return [keys[p] for p in ids if p in keys], [p for p in ids if p not in keys][:1]
+        return [self._ids[p] for p in ids if p in self._ids], [p for p in ids if p not in self._ids][:1]
 
     def _note(self, topic: str) -> Hit:
         return self._hit((RESOLUTION, f"SCOPE:{topic}"), 1.0)
@@ -188,17 +193,11 @@ class HybridRetriever(BaseRetriever):
         text = missing_note(missing[0], existing)
         return Hit(doc=RESOLUTION, paragraph=f"SCOPE:no-{missing[0]}", kind="scope", score=1.0, text=text)
 
-    def _scope_note(self, scores: dict[int, float]) -> Hit | None:
-        best: dict[str, tuple[float, str | None]] = {"scope": (0.0, None), "text": (0.0, None)}
-        for i, score in scores.items():
-            chunk = self._chunks[self._order[i]]
-            side = "scope" if chunk.kind == "scope" else "text"
-            if score > best[side][0]:
-                best[side] = (score, chunk.id)
-        (note_score, note), (text_score, _) = best["scope"], best["text"]
+    def _scope_note(self, scores: Scores) -> Hit | None:
+        (note, note_score), (_, text_score) = scores.best(self._scope_rows), scores.best(self._text_rows)
         if note is None or note_score < self.settings.scope_ratio * text_score:
             return None
-        chunk = self._chunks[note]
+        chunk = self._chunks[self._order[note]]
         return self._hit((chunk.doc, chunk.paragraph), note_score / (note_score + text_score))
 
     def _hit(self, key: tuple[str, str], score: float) -> Hit:

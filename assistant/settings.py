@@ -34,7 +34,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CHROMA_PORT", "ASSISTANT_CHROMA_PORT"),
         description="Port of the Chroma server, used only with chroma_host.",
     )
-    embed_threads: int = Field(2, description="CPU threads for the embedder.")
+    embed_threads: int = Field(
+        1,
+        description="CPU threads (OpenMP) for the embedder. One: a query is too short to gain from two, and on two "
+        "cores shared with the local model or other jobs two spinning threads made a search 7-18 times slower "
+        "(docs/benchmarks.md).",
+    )
     cache_dir: Path | None = Field(
         None, description="Cache of passage embeddings by content hash. Unset: data_dir/cache."
     )
@@ -54,6 +59,11 @@ class Settings(BaseSettings):
         "languages.",
     )
     dense_candidates: int = Field(40, description="Chunks taken from the dense ranking before fusion.")
+    lexical_candidates: int = Field(
+        1000,
+        description="Chunks taken from the BM25 ranking before fusion: all of them for one resolution; past a "
+        "rank of 1000 a chunk's share of the fusion is too small to matter and sorting them all costs time.",
+    )
     scope_ratio: float = Field(
         1.0,
         description="A question whose words match a scope note (knowledge/scope.yaml) at least this many times "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import chromadb
@@ -22,6 +23,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 BATCH = 256
+PAGE = 5000  # chunks per read: a Chroma server refuses very large responses
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Store:
         self.dimension = dimension
         self._client: ClientAPI | None = None
         self._collection: Collection | None = None
+        self._count = 0
 
     @property
     def client(self) -> ClientAPI:
@@ -124,13 +127,20 @@ class Store:
             )
         if count == 0:
             raise IndexUnavailable(f"{name} is empty")
-        self._collection = col
+        self._collection, self._count = col, count
         return col
 
-    def ingest(self, chunks: list[Chunk], embedder: Embeddings, rebuild: bool = False) -> IngestReport:
+    def ingest(
+        self,
+        chunks: list[Chunk],
+        embedder: Embeddings,
+        rebuild: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
         """Bring the index to exactly these chunks. IDs are content hashes: chunks the live generation
         already holds are copied with their vectors, only new ones are embedded, and nothing changes
-        (no new generation) when nothing would. `rebuild` builds from nothing, embedding everything."""
+        (no new generation) when nothing would. `rebuild` builds from nothing, embedding everything.
+        New chunks are embedded in batches; `progress(done, total)` is called after each."""
         self._collection = None
         if rebuild:
             self._forget_if_unreadable()
@@ -140,7 +150,7 @@ class Store:
         except Exception as exc:
             log.debug("Reading the live collection failed", exc_info=True)
             raise IndexUnavailable(str(exc)) from exc
-        existing = set(previous.get(include=[])["ids"]) if previous else set()
+        existing = set(self._ids(previous)) if previous else set()
         wanted = {c.id: c for c in chunks}
         new = [c for cid, c in wanted.items() if cid not in existing]
         stale = sorted(existing - wanted.keys())
@@ -167,6 +177,8 @@ class Store:
                 documents=[c.indexed for c in batch],
                 metadatas=[_metadata(c) for c in batch],
             )
+            if progress:
+                progress(start + len(batch), len(new))
         self._switch(target.name, live)
         return report
 
@@ -202,12 +214,23 @@ class Store:
             shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
             self._client = None
 
+    @staticmethod
+    def _ids(col: Collection) -> list[str]:
+        ids: list[str] = []
+        while page := col.get(include=[], limit=PAGE, offset=len(ids))["ids"]:
+            ids += page
+        return ids
+
     def chunks(self) -> list[Chunk]:
-        got = self.collection().get(include=["documents", "metadatas"])
-        return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        col, out = self.collection(), []
+        while True:
+            got = col.get(include=["documents", "metadatas"], limit=PAGE, offset=len(out))
+            if not got["ids"]:
+                return out
+            out += [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
 
     def dense(self, vector: list[float], n: int) -> list[tuple[str, float]]:
         """Chunk IDs by cosine similarity, best first."""
-        col = self.collection()
-        got = col.query(query_embeddings=[vector], n_results=min(n, col.count()), include=["distances"])
+        col = self.collection()  # its size was counted once, when it was opened: one round trip less per query
+        got = col.query(query_embeddings=[vector], n_results=min(n, self._count), include=["distances"])
         return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)]
