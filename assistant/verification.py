@@ -132,11 +132,9 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
     attributed = recited = 0
     for line in draft.splitlines():
         kept: list[str] = []
-        for sentence in _claims(sentences(line)):
+        for sentence in _claims([s for s in sentences(line) if says_something(strip_markers(s))]):
             cited = [retrieved[p] for p in markers(sentence) if p in retrieved]
             body = strip_markers(sentence)
-            if not says_something(body):
-                continue
             if not markers(sentence) and (source := attribute(body, hits)):
                 cited, sentence = [source], _with_marker(sentence, source.paragraph)
                 attributed += 1

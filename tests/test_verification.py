@@ -53,6 +53,7 @@ def test_markers_written_after_the_full_stop_belong_to_that_sentence():
 
 def test_a_sentence_that_only_names_paragraphs_is_not_an_answer():
     assert verify("OP3 [OP3]。 见 OP3。", [OP3]).text == ""
+    assert verify("OP3。 见 OP3。 会议在纽约举行 [OP3]。", [OP3]).text == "会议在纽约举行 [OP3]。"
     assert verify("OP3, see OP3 [OP3]. It meets in New York [OP3].", [OP3]).text == "It meets in New York [OP3]."
 
 
