@@ -14,7 +14,8 @@ from .lexical import tokenize
 from .models import Citation, Hit
 
 MARKER = re.compile(r"\[([^\[\]]{2,120})\]")
-ID = re.compile(r"^(?:HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+)$")
+PARAGRAPH_ID = r"HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+"
+ID = re.compile(rf"^(?:{PARAGRAPH_ID})$")
 # A paragraph of a cited document: its symbol, then its ID there (documents.py), e.g. "A/74/130 ¶12",
 # "A/RES/70/174 annex ¶3(b)(i)", "A/74/130 annex §3 ¶1".
 DOC_ID = re.compile(
@@ -24,7 +25,7 @@ DOC_ID = re.compile(
 SENTENCE_END = re.compile(
     r"(?<=[。！？!?])(?![”\]])|(?<=\.)(?<!chap\.)(?<!sect\.)(?<!No\.)(?<!\d\.)\s+(?=[A-Z“(\u4e00-\u9fff-])|\n+"
 )
-BARE_ID = re.compile(r"\b(?:HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+)\b|(?:see|See)\b")
+BARE_ID = re.compile(rf"\b(?:{PARAGRAPH_ID})\b|(?:see|See)\b")
 QUOTATION = re.compile(r"“[^”]*”")
 # Markers after a sentence's stop, and a second stop after them ("2020. [OP3].") that would be left alone.
 TRAILING_MARKERS = re.compile(r"([。！？.!?])\s*((?:\[[^\[\]]+\]\s*)+)[。.]?")

@@ -7,6 +7,8 @@ import json
 
 from common import RESULTS
 
+from assistant.reports import HEADLINE
+
 
 def read(name: str) -> dict | None:
     path = RESULTS / f"{name}.json"
@@ -56,15 +58,7 @@ def baseline() -> None:
             f"{p['search_ms']['median']:.0f} / {b['search_ms']['median']:.0f} |"
         )
     print()
-    keys = [
-        "citation_precision",
-        "citation_recall",
-        "key_fact_recall",
-        "gold_cited",
-        "refusal_accuracy",
-        "false_refusal",
-        "fabricated_rate",
-    ]
+    keys = HEADLINE
     print(
         "| answers | n | pipeline | "
         + " | ".join(keys)
