@@ -145,6 +145,9 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
             if not cited or unsupported(body, [t for h in cited for t in h.text.values()]):
                 dropped.append(sentence)
                 continue
+            if all(h.kind == "catalogue" for h in cited) and (citing := _citing(cited, retrieved, body)):
+                cited = citing + cited
+                sentence = _with_marker(strip_markers(sentence), ", ".join(h.paragraph for h in cited))
             kept.append(MARKER.sub(lambda m: _only_retrieved(m.group(0), retrieved), sentence))
             for hit in cited:
                 citations.setdefault(hit.paragraph, cite(hit, body))
@@ -190,9 +193,26 @@ def attribute(claim: str, hits: list[Hit]) -> Hit | None:
     return best
 
 
+def _citing(catalogue: list[Hit], retrieved: dict[str, Hit], claim: str) -> list[Hit]:
+    """The retrieved paragraphs of the text that cite these catalogue entries and hold the claim as
+    well: a reader checks the resolution's own words first, the project's description second."""
+    found: list[Hit] = []
+    for entry in catalogue:
+        for pid in entry.cited_by:
+            hit = retrieved.get(pid)
+            holds = (
+                hit
+                and coverage(claim, [hit]) >= ATTRIBUTION_OVERLAP
+                and not unsupported(claim, list(hit.text.values()))
+            )
+            if holds and hit not in found:
+                found.append(hit)
+    return found
+
+
 def _with_marker(sentence: str, pid: str) -> str:
     match = re.search(r"[。！？.!?]$", sentence)
-    return f"{sentence[: match.start()]} [{pid}]{match.group(0)}" if match else f"{sentence} [{pid}]"
+    return f"{sentence[: match.start()].rstrip()} [{pid}]{match.group(0)}" if match else f"{sentence} [{pid}]"
 
 
 def _claims(parts: list[str]) -> list[str]:

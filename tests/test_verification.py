@@ -92,3 +92,24 @@ def test_markers_of_cited_documents_are_checked_like_the_resolutions():
     assert out.text == "Assistance took up to 18 months [A/74/130 ¶5]."
     assert out.citations[0].quote == DOC.text["en"] and out.citations[0].translation == ""
     assert verify("Assistance was slow [A/74/130 ¶6].", [DOC]).text == ""  # a paragraph not retrieved
+
+
+def test_a_claim_citing_only_a_catalogue_entry_also_cites_the_resolution_paragraph_that_holds_it(retriever):
+    texts = retriever.paragraph_texts()
+    entry = Hit(
+        doc="A/74/130",
+        paragraph="CAT:A/74/130",
+        kind="catalogue",
+        score=1.0,
+        text=texts[("A/74/130", "CAT:A/74/130")],
+        cited_by=["OP1", "FN5"],
+    )
+    op1 = Hit(doc=RESOLUTION, paragraph="OP1", kind="operative", score=0.9, text=texts[(RESOLUTION, "OP1")])
+    checked = verify(
+        "The General Assembly takes note of the report of the Secretary-General [CAT:A/74/130].", [entry, op1]
+    )
+    assert checked.text == "The General Assembly takes note of the report of the Secretary-General [OP1, CAT:A/74/130]."
+    assert [c.paragraph for c in checked.citations] == ["OP1", "CAT:A/74/130"]
+    # A claim the resolution paragraph does not hold keeps the catalogue entry alone.
+    checked = verify("The report is dated 30 July 2019 [CAT:A/74/130].", [entry, op1])
+    assert checked.text == "The report is dated 30 July 2019 [CAT:A/74/130]."
