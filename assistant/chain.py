@@ -91,8 +91,11 @@ class AnswerChain(Runnable[dict, Answer]):
 
         generator = self.generator(input.get("generator"))
         draft, t1 = "", time.perf_counter()
+        # A model reads a follow-up ("And where?") after the question it follows; the extractive
+        # generator picks clauses by the follow-up's own words.
+        asked = question if generator is self.extractive else query
         try:
-            for piece in generator.stream(question, lang, evidence, config):
+            for piece in generator.stream(asked, lang, evidence, config):
                 draft += piece
                 if not self._echoes_prompt(generator, draft):  # a draft reciting the prompt is never shown
                     yield self._answer(question, draft, lang, [], generator, notices, timings, draft=True)

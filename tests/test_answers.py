@@ -114,3 +114,19 @@ def test_follow_up_about_what_the_text_does_not_say(chain):
     history = [{"role": "user", "content": "What is the ad hoc committee supposed to do?"}]
     answer = chain.invoke({"question": "Who will chair it?", "history": history})
     assert not answer.answerable and answer.answer.startswith("The text does not say")
+
+
+def test_the_model_reads_a_follow_up_after_the_question_it_follows(built, retriever):
+    from model_servers import serving
+
+    received: list = []
+    with serving("recording", received) as url:
+        settings = built.model_copy(update={"generator": "openai", "openai_base_url": url, "llm_timeout": 10})
+        history = [
+            {"role": "user", "content": "Where will the organizational session be held?"},
+            {"role": "assistant", "content": "In New York [OP3]."},
+        ]
+        answer = AnswerChain(settings, retriever).invoke({"question": "And when?", "history": history})
+    [messages] = received
+    assert "Where will the organizational session be held? And when?" in messages[-1]["content"]
+    assert answer.answerable is False  # the model said NOT IN TEXT, and that is what the reader is told
