@@ -53,6 +53,15 @@ def scale() -> None:
     fig.savefig(RESULTS / "scale.png", dpi=110)
 
 
+def grouped_bars(ax, labels: list[str], series: dict[str, list[float]], title: str, width: float = 0.38) -> None:
+    """Side-by-side bars of each series per label, scores from 0 to 1."""
+    for i, (name, values) in enumerate(series.items()):
+        ax.bar([j + i * width for j in range(len(labels))], values, width, label=name)
+    ax.set_xticks([j + width / 2 for j in range(len(labels))], labels, fontsize=8)
+    ax.set(ylim=(0, 1), title=title)
+    ax.legend()
+
+
 def baseline() -> None:
     data = read("baseline")
     if not data:
@@ -63,22 +72,16 @@ def baseline() -> None:
     ret = axes[0][0]
     names = ["project", "baseline"]
     metrics = [("dev", "recall_at_1"), ("dev", "recall_at_3"), ("heldout", "recall_at_1"), ("heldout", "recall_at_3")]
-    width = 0.38
-    for i, name in enumerate(names):
-        values = [data["retrieval"][s][name][m] for s, m in metrics]
-        ret.bar([j + i * width for j in range(len(metrics))], values, width, label=name)
-    ret.set_xticks([j + width / 2 for j in range(len(metrics))], [f"{s}\n{m}" for s, m in metrics], fontsize=8)
-    ret.set(ylim=(0, 1), title="Retrieval (baseline chunk = the paragraphs it overlaps)")
-    ret.legend()
+    series = {name: [data["retrieval"][s][name][m] for s, m in metrics] for name in names}
+    grouped_bars(
+        ret, [f"{s}\n{m}" for s, m in metrics], series, "Retrieval (baseline chunk = the paragraphs it overlaps)"
+    )
     if compared:
         ans = axes[0][1]
         keys = ["citation_precision", "citation_recall", "key_fact_recall", "gold_cited", "refusal_accuracy"]
-        for i, name in enumerate(names):
-            values = [local[name]["metrics"].get(k) or 0 for k in keys]
-            ans.bar([j + i * width for j in range(len(keys))], values, width, label=name)
-        ans.set_xticks([j + width / 2 for j in range(len(keys))], [k.replace("_", "\n") for k in keys], fontsize=8)
-        ans.set(ylim=(0, 1), title=f"Local model answers ({local['n']} development questions)")
-        ans.legend()
+        series = {name: [local[name]["metrics"].get(k) or 0 for k in keys] for name in names}
+        title = f"Local model answers ({local['n']} development questions)"
+        grouped_bars(ans, [k.replace("_", "\n") for k in keys], series, title)
     fig.tight_layout()
     fig.savefig(RESULTS / "baseline.png", dpi=110)
 
