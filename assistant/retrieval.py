@@ -73,13 +73,16 @@ def asks_outcome(question: str, hits: list[Hit]) -> bool:
     return bool(outcome) and not any(outcome.group(0).lower() in " ".join(h.text.values()).lower() for h in hits)
 
 
-def anchored(question: str, hit: Hit) -> bool:
-    """The question names document symbols or years, and the paragraph found holds them all: it is
-    about that paragraph, however much its other words resemble a topic the text does not cover
-    ("On what day was CCPCJ resolution 22/8 adopted?" against the note on this draft's adoption)."""
-    anchors = set(SYMBOL.findall(question)) | set(YEAR.findall(question))
-    text = " ".join(hit.text.values())
-    return bool(anchors) and all(a in text for a in anchors)
+def anchored(question: str, hits: list[Hit]) -> bool:
+    """The question names document symbols or years that a paragraph found holds: it is about that
+    paragraph, however much its other words resemble a topic the text does not cover ("On what day
+    was CCPCJ resolution 22/8 adopted?" against the note on this draft's adoption). A symbol picks
+    its paragraph among the first three; a year alone, only the best one, since many paragraphs and
+    catalogue entries carry a year ("the vote on 18 November 2019" is not about a report of 2019)."""
+    symbols, years = set(SYMBOL.findall(question)), set(YEAR.findall(question))
+    anchors = symbols | years
+    candidates = hits[:3] if symbols else hits[:1]
+    return bool(anchors) and any(all(a in " ".join(h.text.values()) for a in anchors) for h in candidates)
 
 
 class HybridRetriever(BaseRetriever):
@@ -161,7 +164,7 @@ class HybridRetriever(BaseRetriever):
             return hits, self._missing(missing)
         asked = interrogative(asked or query)
         note = self._scope_note(scores if asked == query else self._bm25.scores(asked))
-        if note and (named or any(anchored(query, hit) for hit in hits[:3])):  # it asks about what it names
+        if note and (named or anchored(query, hits)):  # it asks about what it names
             note = None
         if note is None and not named and asks_outcome(asked, hits[:3]):
             note = self._note("later_events")

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+from assistant import verification
 from assistant.chain import AnswerChain
 from assistant.evaluation import load_answer_items
 from assistant.generation import ExtractiveGenerator
+from assistant.names import names
 from assistant.retrieval import HybridRetriever
 from assistant.suite import SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
-from assistant.support import SupportJudge, calibrate, citation_score, load_calibration, load_pairs, names
+from assistant.support import SupportJudge, calibrate, citation_score, load_calibration, load_pairs
 from assistant.verification import markers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +125,8 @@ def test_fast_profile_writes_reports_and_exits_by_the_gate(built, tmp_path):
 
 class NeighbourCiting(ExtractiveGenerator):
     """A planted bug: cites the next paragraph retrieved beside the right one. (Citing the neighbour
-    instead is repaired by the verifier, which moves a citation to the paragraph holding the sentence.)"""
+    instead is repaired by the verifier, which moves a citation to the paragraph holding the sentence;
+    citing it beside the right one is repaired too, unless the verifier's pruning is broken as well.)"""
 
     def draft(self, question, lang, hits):
         text = super().draft(question, lang, hits)
@@ -149,7 +152,8 @@ def _committed_fast_report() -> SuiteReport:
     return report
 
 
-def test_gate_fails_a_generator_that_also_cites_the_neighbouring_paragraph(built, retriever, support):
+def test_gate_fails_a_generator_that_also_cites_the_neighbouring_paragraph(built, retriever, support, monkeypatch):
+    monkeypatch.setattr(verification, "_needed", lambda claim, cited: cited)  # the verifier keeps every citation
     chain = AnswerChain(built.model_copy(update={"generator": "extractive"}), retriever)
     chain.extractive = NeighbourCiting()
     report, _ = run_suite(chain, support, load_calibration(EVALS), EVALS, "fast", ["extractive"], ["dev"])

@@ -61,6 +61,37 @@ def test_unretrieved_ids_are_removed_from_a_kept_marker():
     assert verify("It meets in New York [OP3, OP9].", [OP3]).text == "It meets in New York [OP3]."
 
 
+def test_a_place_or_body_the_cited_paragraph_does_not_name_is_dropped():
+    out = verify("The session is held in Geneva in August 2020 [OP3]. 会议在纽约举行 [OP3]。", [OP3])
+    assert out.text == "会议在纽约举行 [OP3]。"
+    assert verify("会议由欧洲委员会在纽约召开 [OP3]。", [OP3]).text == ""  # 欧洲委员会: not in OP3
+
+
+def test_a_claim_sharing_few_words_with_what_it_cites_is_dropped():
+    # Holds no number, date, symbol or name that OP3 lacks, yet OP3 does not say it.
+    assert verify("The committee will protect journalists and punish every hacker [OP3].", [OP3]).text == ""
+
+
+PP5 = Hit(
+    doc=RESOLUTION,
+    paragraph="PP5",
+    kind="preamble",
+    score=0.9,
+    text={
+        "zh": "强调需要加强各国之间的协调与合作，",
+        "en": "Stressing the need to enhance coordination and cooperation among States,",
+    },
+)
+
+
+def test_a_citation_that_adds_nothing_to_the_claim_is_removed():
+    out = verify("The organizational session is held in New York in August 2020 [OP3, PP5].", [OP3, PP5])
+    assert out.text == "The organizational session is held in New York in August 2020 [OP3]."
+    assert [c.paragraph for c in out.citations] == ["OP3"]
+    both = "States cooperate, and the session is held in New York [PP5, OP3]."
+    assert verify(both, [OP3, PP5]).text == both  # each paragraph holds a part of it
+
+
 def test_a_citation_of_the_wrong_paragraph_is_moved_to_the_one_holding_the_sentence(retriever):
     texts = retriever.paragraph_texts()
     hits = [
