@@ -173,10 +173,11 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
 
 
 def says_something(body: str) -> bool:
-    """False for a 'sentence' that only names paragraphs ("PP12", "见 PP8。"): small models write IDs
-    as their answer, and an ID is not a claim anyone can check."""
+    """False for a 'sentence' that only names paragraphs ("PP12", "见 PP8。") or holds no word or fact
+    ("，在。"): small models write IDs and fragments as their answer, and neither is a claim anyone
+    can check."""
     rest = BARE_ID.sub(" ", body)
-    return bool(re.sub(r"[\W_见参]+", "", rest))
+    return bool(re.sub(r"[\W_见参]+", "", rest)) and bool(tokenize(rest) or facts(rest))
 
 
 def coverage(claim: str, cited: list[Hit]) -> float:

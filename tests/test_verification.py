@@ -55,6 +55,7 @@ def test_a_sentence_that_only_names_paragraphs_is_not_an_answer():
     assert verify("OP3 [OP3]。 见 OP3。", [OP3]).text == ""
     assert verify("OP3。 见 OP3。 会议在纽约举行 [OP3]。", [OP3]).text == "会议在纽约举行 [OP3]。"
     assert verify("OP3, see OP3 [OP3]. It meets in New York [OP3].", [OP3]).text == "It meets in New York [OP3]."
+    assert verify("，在 [OP3]。会议在纽约举行 [OP3]。", [OP3]).text == "会议在纽约举行 [OP3]。"
 
 
 def test_unretrieved_ids_are_removed_from_a_kept_marker():
