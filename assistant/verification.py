@@ -37,6 +37,8 @@ ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain t
 # that hold all their facts and names ("The resolution establishes a human rights monitoring
 # mechanism" against PP17).
 CLAIM_OVERLAP = 0.3
+# "The symbol of the report is [CAT:A/74/130]." A small model writes a catalogue marker as its answer.
+CATALOGUE_AS_ANSWER = re.compile(r"(\b(?:is|are|was|were)|[是为：:])\s*\[CAT:([A-Z]{1,2}(?:/[A-Za-z0-9.]+)+)\]")
 SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
 CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
 
@@ -140,6 +142,7 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
     attributed = recited = 0
     for line in draft.splitlines():
         kept: list[str] = []
+        line = CATALOGUE_AS_ANSWER.sub(_symbol_as_answer, line)
         for sentence in _claims([s for s in sentences(line) if says_something(strip_markers(s))]):
             cited = [retrieved[p] for p in markers(sentence) if p in retrieved]
             body = strip_markers(sentence)
@@ -170,6 +173,12 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
         attributed=attributed,
         recited=recited,
     )
+
+
+def _symbol_as_answer(match: re.Match) -> str:
+    """The symbol itself, then the marker: the answer the model meant, still checked like any other."""
+    space = " " if match.group(1)[-1].isalpha() else ""
+    return f"{match.group(1)}{space}{match.group(2)} [CAT:{match.group(2)}]"
 
 
 def says_something(body: str) -> bool:

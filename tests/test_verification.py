@@ -145,3 +145,14 @@ def test_a_claim_citing_only_a_catalogue_entry_also_cites_the_resolution_paragra
     # A claim the resolution paragraph does not hold keeps the catalogue entry alone.
     checked = verify("The report is dated 30 July 2019 [CAT:A/74/130].", [entry, op1])
     assert checked.text == "The report is dated 30 July 2019 [CAT:A/74/130]."
+
+
+def test_a_catalogue_marker_written_as_the_answer_becomes_the_symbol(retriever):
+    texts = retriever.paragraph_texts()
+    entry = Hit(
+        doc="A/74/130", paragraph="CAT:A/74/130", kind="catalogue", score=1.0, text=texts[("A/74/130", "CAT:A/74/130")]
+    )
+    out = verify("The symbol of the Secretary-General's report is [CAT:A/74/130].", [entry])
+    assert out.text == "The symbol of the Secretary-General's report is A/74/130 [CAT:A/74/130]."
+    zh = verify("秘书长报告的文号是[CAT:A/74/130]。", [entry]).text
+    assert zh.startswith("秘书长报告的文号是") and zh.endswith("A/74/130 [CAT:A/74/130]。")
