@@ -66,6 +66,7 @@ def test_a_place_or_body_the_cited_paragraph_does_not_name_is_dropped():
     out = verify("The session is held in Geneva in August 2020 [OP3]. 会议在纽约举行 [OP3]。", [OP3])
     assert out.text == "会议在纽约举行 [OP3]。"
     assert verify("会议由欧洲委员会在纽约召开 [OP3]。", [OP3]).text == ""  # 欧洲委员会: not in OP3
+    assert verify("According to OP3, it is held in New York [OP3].", [OP3]).text  # an ID is not a name
 
 
 def test_a_claim_sharing_few_words_with_what_it_cites_is_dropped():
