@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .facts import facts, unsupported
+from .facts import DOC_SYMBOL, facts, unsupported
 from .lexical import tokenize
 from .models import Citation, Hit
 from .names import missing_names
@@ -38,7 +38,7 @@ ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain t
 # mechanism" against PP17).
 CLAIM_OVERLAP = 0.3
 # "The symbol of the report is [CAT:A/74/130]." A small model writes a catalogue marker as its answer.
-CATALOGUE_AS_ANSWER = re.compile(r"(\b(?:is|are|was|were)|[是为：:])\s*\[CAT:([A-Z]{1,2}(?:/[A-Za-z0-9.]+)+)\]")
+CATALOGUE_AS_ANSWER = re.compile(rf"(\b(?:is|are|was|were)|[是为：:])\s*\[CAT:({DOC_SYMBOL})\]")
 SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
 CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
 
@@ -225,8 +225,7 @@ def attribute(claim: str, hits: list[Hit]) -> Hit | None:
     for hit in hits:
         if not holds(claim, [hit]):
             continue
-        share = len(words & set(tokenize(" ".join(hit.text.values())))) / len(words)
-        if share >= best_share:
+        if (share := coverage(claim, [hit])) >= best_share:
             best, best_share = hit, share
     return best
 
