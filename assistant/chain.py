@@ -21,7 +21,7 @@ from .models import Answer, Citation, Hit, Lang, Message, Timings
 from .retrieval import HybridRetriever, clean_query
 from .security import PromptGuard, redact, secrets_of
 from .settings import Settings
-from .verification import cite, gives_asked_fact, verify
+from .verification import Verified, cite, gives_asked_fact, verify
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ NEAREST = {
     "en": "The nearest paragraphs, for reference only (they do not answer the question): {ids}.",
     "zh": "最接近的段落（仅供参考，并不回答这个问题）：{ids}。",
 }
+QUOTED = "The model's answer did not cite the best paragraph retrieved; its words follow the answer."
 FALLBACK = "The {name} generator failed ({reason}); this answer is extractive."
 
 
@@ -120,6 +121,10 @@ class AnswerChain(Runnable[dict, Answer]):
             notices.append("The model's answer could not be verified against the text; this answer is extractive.")
             generator = self.extractive
             checked = verify(self.extractive.draft(question, lang, evidence), evidence)
+        if checked.text and generator is not self.extractive:
+            checked = self._with_best(question, lang, evidence, checked)
+            if checked.quoted:
+                notices.append(QUOTED)
         if checked.attributed:
             notices.append(
                 f"{checked.attributed} sentence(s) had no marker; the verifier cited the paragraph holding them."
@@ -142,6 +147,19 @@ class AnswerChain(Runnable[dict, Answer]):
         yield answer
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _with_best(self, question: str, lang: Lang, hits: list[Hit], checked: Verified) -> Verified:
+        """A model's answer that does not cite the best paragraph retrieved is followed by that paragraph's
+        words: a small model sometimes answers from a weaker paragraph, and the reader should see the best."""
+        best = hits[0]
+        if best.paragraph in {c.paragraph for c in checked.citations}:
+            return checked
+        quoted = verify(self.extractive.lines(question, lang, [best]), hits)
+        if quoted.text:
+            checked.text = f"{checked.text}\n\n{quoted.text}"
+            checked.citations += quoted.citations
+            checked.quoted = True
+        return checked
 
     def _echoes_prompt(self, generator, text: str) -> bool:
         if not getattr(generator, "system", None):

@@ -38,7 +38,11 @@ class ExtractiveGenerator:
     model = None
 
     def draft(self, question: str, lang: Lang, hits: list[Hit]) -> str:
-        return "\n".join(self._line(question, lang, h) for h in evidence(hits))
+        return self.lines(question, lang, evidence(hits))
+
+    def lines(self, question: str, lang: Lang, hits: list[Hit]) -> str:
+        """One quoted line per paragraph given, best first."""
+        return "\n".join(self._line(question, lang, h) for h in hits)
 
     @staticmethod
     def _line(question: str, lang: Lang, hit: Hit) -> str:

@@ -95,6 +95,10 @@ class _Handler(BaseHTTPRequestHandler):
         lines.append("The organizational session will be held on 1 April 2031 in Paris [OP3].")
         _sse(self, (word + " " for word in " ".join(lines).split(" ")))
 
+    def scripted(self, body: dict) -> None:
+        """Answers every request with `reply`."""
+        _sse(self, iter([self.reply]))
+
     def recording(self, body: dict) -> None:
         """Keeps each request's messages (in `received`) and answers that the text does not say."""
         self.received.append(body.get("messages", []))
@@ -102,11 +106,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(behaviour: str, received: list | None = None) -> Iterator[str]:
-    """One of the HTTP behaviours above (trickling, key_echoing, obedient, recording), as an OpenAI base URL."""
-    handler = type(
-        "Handler", (_Handler,), {"behaviour": behaviour, "received": received if received is not None else []}
-    )
+def serving(behaviour: str, received: list | None = None, reply: str = "") -> Iterator[str]:
+    """One of the HTTP behaviours above (trickling, key_echoing, obedient, scripted, recording), as an
+    OpenAI base URL."""
+    attributes = {"behaviour": behaviour, "received": received if received is not None else [], "reply": reply}
+    handler = type("Handler", (_Handler,), attributes)
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -130,3 +130,30 @@ def test_the_model_reads_a_follow_up_after_the_question_it_follows(built, retrie
     [messages] = received
     assert "Where will the organizational session be held? And when?" in messages[-1]["content"]
     assert answer.answerable is False  # the model said NOT IN TEXT, and that is what the reader is told
+
+
+def _model_answer(built, retriever, question: str, reply: str):
+    from model_servers import serving
+
+    with serving("scripted", reply=reply) as url:
+        settings = built.model_copy(update={"generator": "openai", "openai_base_url": url, "llm_timeout": 10})
+        return AnswerChain(settings, retriever).invoke({"question": question, "history": []})
+
+
+def test_a_model_answer_that_leaves_out_the_best_paragraph_is_followed_by_its_words(built, retriever):
+    question = "Where will the ad hoc committee hold its organizational session?"
+    reply = "The General Assembly decides to establish an open-ended ad hoc intergovernmental committee [OP2]."
+    answer = _model_answer(built, retriever, question, reply)
+    first, _, rest = answer.answer.partition("\n\n")
+    assert first == reply
+    assert "New York" in rest and rest.rstrip().endswith("[OP3]")
+    assert {c.paragraph for c in answer.citations} == {"OP2", "OP3"}
+    assert any("did not cite the best paragraph" in n for n in answer.notices)
+
+
+def test_a_model_answer_citing_the_best_paragraph_stands_alone(built, retriever):
+    question = "Where will the ad hoc committee hold its organizational session?"
+    reply = "The organizational session will be held in New York in August 2020 [OP3]."
+    answer = _model_answer(built, retriever, question, reply)
+    assert answer.answer == reply and [c.paragraph for c in answer.citations] == ["OP3"]
+    assert not any("did not cite the best paragraph" in n for n in answer.notices)
