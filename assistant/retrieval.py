@@ -142,11 +142,13 @@ class HybridRetriever(BaseRetriever):
             self.load()
         query, _ = clean_query(question, self.settings.max_query_chars)
         k = k or self.k
-        dense_ids = [
-            cid for cid, _ in self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
-        ]
+        # Scope notes take no place in the paragraphs' ranking: a note ranked above a paragraph would
+        # lower its fused score, and editing a note would reorder paragraphs.
+        dense = self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
+        dense_ids = [cid for cid, _ in dense if self._chunks[cid].kind != "scope"]
         scores = self._bm25.scores(query)
-        lexical_ids = [self._order[i] for i in scores.top(self.settings.lexical_candidates)]
+        lexical = [self._order[i] for i in scores.top(self.settings.lexical_candidates + len(self._scope_rows))]
+        lexical_ids = [cid for cid in lexical if self._chunks[cid].kind != "scope"][: self.settings.lexical_candidates]
         fused: dict[tuple[str, str], float] = defaultdict(float)
         weighted = ((1.0, dense_ids), (self.settings.lexical_weight, lexical_ids))
         for weight, ids in weighted:
@@ -158,8 +160,7 @@ class HybridRetriever(BaseRetriever):
             fused[key] = best  # a paragraph the question names is the best evidence there is
         order = {key: i for i, key in enumerate(named)}
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
-        kept = [(key, score) for key, score in ranked if self._first[key].kind != "scope"][:k]  # Hits for k only
-        hits = self._with_citing([self._hit(key, score / best) for key, score in kept])[:k]
+        hits = self._with_citing([self._hit(key, score / best) for key, score in ranked[:k]])[:k]
         if missing:
             return hits, self._missing(missing)
         asked = interrogative(asked or query)

@@ -140,3 +140,39 @@ def test_what_became_of_a_planned_session_is_a_later_event(retriever):
     assert note is not None and note.paragraph == "SCOPE:later_events"
     hits, note = retriever.retrieve("When will the organizational session take place?", 3)
     assert note is None and hits[0].paragraph == "OP3"
+
+
+def test_a_new_scope_note_does_not_reorder_the_paragraphs(tmp_path, embedder):
+    """A note ranked among the paragraphs would push them down the fused ranking; notes only decide scope."""
+    import shutil
+
+    import yaml
+    from conftest import ROOT
+
+    from assistant.indexing import ingest, open_retriever
+    from assistant.settings import Settings
+
+    shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
+    settings = Settings(data_dir=tmp_path / "data", knowledge_dir=tmp_path / "knowledge")
+    questions = ["Where will the ad hoc committee hold its organizational session?", "特设委员会的组织会议在哪里开？"]
+
+    def ranking() -> list[list[tuple[str, float]]]:
+        ingest(settings, embedder=embedder)
+        retriever = open_retriever(settings, embedder=embedder)
+        return [[(h.paragraph, h.score) for h in retriever.search(q, k=5)] for q in questions]
+
+    before = ranking()
+    path = tmp_path / "knowledge" / "scope.yaml"
+    scope = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scope["notes"].append(
+        {
+            "id": "echo",
+            "topic_en": questions[0],
+            "topic_zh": questions[1],
+            "statement_en": "A note that repeats the questions.",
+            "statement_zh": "重复这些问题的说明。",
+            "see_instead": ["OP3"],
+        }
+    )
+    path.write_text(yaml.safe_dump(scope, allow_unicode=True), encoding="utf-8")
+    assert ranking() == before
