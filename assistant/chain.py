@@ -121,10 +121,8 @@ class AnswerChain(Runnable[dict, Answer]):
             notices.append("The model's answer could not be verified against the text; this answer is extractive.")
             generator = self.extractive
             checked = verify(self.extractive.draft(question, lang, evidence), evidence)
-        if checked.text and generator is not self.extractive:
-            checked = self._with_best(question, lang, evidence, checked)
-            if checked.quoted:
-                notices.append(QUOTED)
+        if checked.text and generator is not self.extractive and self._add_best(question, lang, evidence, checked):
+            notices.append(QUOTED)
         if checked.attributed:
             notices.append(
                 f"{checked.attributed} sentence(s) had no marker; the verifier cited the paragraph holding them."
@@ -148,18 +146,17 @@ class AnswerChain(Runnable[dict, Answer]):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _with_best(self, question: str, lang: Lang, hits: list[Hit], checked: Verified) -> Verified:
+    def _add_best(self, question: str, lang: Lang, hits: list[Hit], checked: Verified) -> bool:
         """A model's answer that does not cite the best paragraph retrieved is followed by that paragraph's
         words: a small model sometimes answers from a weaker paragraph, and the reader should see the best."""
         best = hits[0]
         if best.paragraph in {c.paragraph for c in checked.citations}:
-            return checked
+            return False
         quoted = verify(self.extractive.lines(question, lang, [best]), hits)
         if quoted.text:
             checked.text = f"{checked.text}\n\n{quoted.text}"
             checked.citations += quoted.citations
-            checked.quoted = True
-        return checked
+        return bool(quoted.text)
 
     def _echoes_prompt(self, generator, text: str) -> bool:
         if not getattr(generator, "system", None):

@@ -130,7 +130,6 @@ class Verified:
     dropped: list[str] = field(default_factory=list)
     attributed: int = 0
     recited: int = 0
-    quoted: bool = False  # the best paragraph was quoted after a model's answer (chain.AnswerChain._with_best)
 
 
 def verify(draft: str, hits: list[Hit]) -> Verified:
