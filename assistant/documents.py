@@ -25,6 +25,18 @@ from pathlib import Path
 from .facts import zh_numeral
 from .models import DocParagraph, FootnoteMarker, Lang, ParsedDocument, SourceFile
 from .readers import Block, Extract
+from .refs import (
+    FOOTNOTE,
+    HEADER,
+    OPERATIVE,
+    PARAGRAPH,
+    PREAMBULAR,
+    annex_prefix,
+    numbered,
+    subparagraph,
+    under,
+    without_subparagraphs,
+)
 
 # Parses are kept; any change to the parsing code makes them stale, so its hash is their version.
 PARSER = hashlib.sha1(b"".join((Path(__file__).parent / m).read_bytes() for m in ("readers.py", "documents.py")))
@@ -101,7 +113,7 @@ class Structurer:
         if head:
             # one line, its printed lines set apart by " / ": answers are checked line by line
             masthead = " / ".join(line.strip() for b in head for line in b.text.splitlines() if line.strip())
-            self.paragraphs.append(DocParagraph(id="HEADER", kind="header", text=masthead))
+            self.paragraphs.append(DocParagraph(id=HEADER, kind="header", text=masthead))
         for block in self.extract.blocks[start:]:
             self._take(block)
         self._footnotes()
@@ -134,7 +146,7 @@ class Structurer:
         text = block.text.strip()
         if match := ANNEX.match(text):
             number = match.group(1) or (roman(zh_numeral(match.group(2))) if match.group(2) else "")
-            self.scope = Scope(prefix=f"annex {number} ".replace("  ", " "))
+            self.scope = Scope(prefix=annex_prefix(number))
             self.headings.append(text)
             self.annex_title = True
             return
@@ -164,9 +176,9 @@ class Structurer:
 
     def _numbered(self, block: Block, number: str) -> None:
         scope = self.scope
-        base = ("OP" if self.resolution and not scope.prefix else "¶") + number
+        base = numbered(OPERATIVE if self.resolution and not scope.prefix else PARAGRAPH, number)
         if base in scope.used:  # numbering started again under a heading
-            base = f"{scope.label} {base}"
+            base = under(scope.label, base)
         scope.used.add(base)
         kind = "operative" if self.resolution and not scope.prefix else "paragraph"
         scope.current = self._emit(scope.prefix + base, kind, block)
@@ -178,11 +190,10 @@ class Structurer:
         is_roman = re.fullmatch(r"[ivx]+", tag) is not None
         after_h = letter_id is not None and letter_id.endswith("(h)") and tag == "i"
         if is_roman and letter_id and not after_h:
-            pid = f"{letter_id}({tag})"
+            pid = subparagraph(letter_id, tag)
         else:
             parent = scope.current.id if scope.current else ""
-            parent = re.sub(r"(\([a-z]{1,6}\))+$", "", parent)
-            pid = f"{parent}({tag})"
+            pid = subparagraph(without_subparagraphs(parent), tag)
             scope.letter = pid
         scope.used.add(pid)
         self._emit(pid, "subparagraph", block)
@@ -190,10 +201,10 @@ class Structurer:
 
     def _unnumbered(self, block: Block) -> None:
         scope = self.scope
-        if self.resolution and not any(u.startswith(("OP", "¶")) for u in scope.used):
+        if self.resolution and not any(u.startswith((OPERATIVE, PARAGRAPH)) for u in scope.used):
             scope.preamble += 1
             kind = "preamble"
-            scope.current = self._emit(f"{scope.prefix}PP{scope.preamble}", kind, block)
+            scope.current = self._emit(scope.prefix + numbered(PREAMBULAR, scope.preamble), kind, block)
             return
         if scope.numbered and self.paragraphs:
             last = self.paragraphs[-1]
@@ -203,7 +214,7 @@ class Structurer:
             last.markers += self._markers(block, shift)
             return
         scope.free[scope.label] = scope.free.get(scope.label, 0) + 1
-        pid = f"{scope.prefix}{scope.label} ¶{scope.free[scope.label]}"
+        pid = scope.prefix + under(scope.label, numbered(PARAGRAPH, scope.free[scope.label]))
         scope.current = self._emit(pid, "paragraph", block)
 
     def _emit(self, pid: str, kind: str, block: Block) -> DocParagraph:
@@ -219,11 +230,11 @@ class Structurer:
 
     @staticmethod
     def _markers(block: Block, shift: int) -> list[FootnoteMarker]:
-        return [FootnoteMarker(footnote=f"FN{n}", offset=offset + shift) for offset, n in block.markers]
+        return [FootnoteMarker(footnote=numbered(FOOTNOTE, n), offset=offset + shift) for offset, n in block.markers]
 
     def _footnotes(self) -> None:
         for number, text in sorted(self.extract.footnotes.items()):
-            fid = f"FN{number}"
+            fid = numbered(FOOTNOTE, number)
             cited_by = [p.id for p in self.paragraphs if fid in [m.footnote for m in p.markers]]
             self.paragraphs.append(DocParagraph(id=fid, kind="footnote", text=text, cited_by=cited_by))
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-DOC_SYMBOL = r"[A-Z]{1,2}(?:/[A-Za-z0-9.]+)+"  # A/74/130, E/2017/30, A/RES/70/174
+from .refs import DOC_SYMBOL
+
 SYMBOL = re.compile(rf"\b{DOC_SYMBOL}|\b\d+/\d+\b")
 NUMBER = re.compile(r"\d+")
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")

@@ -25,11 +25,11 @@ from .errors import BadInput, UserError
 from .llm import sha256_of
 from .models import Lang, SourceFile
 from .readers import sniff
+from .refs import SYMBOL
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-SYMBOL = re.compile(r"^[A-Z]{1,2}(?:/[A-Za-z0-9.\-]+)+$")
 LANGS: tuple[Lang, ...] = ("zh", "en")
 LANG_NAMES = {"zh": "Chinese", "en": "English"}
 
@@ -55,7 +55,7 @@ class _Unavailable(Exception):
 
 def check_symbol(symbol: str) -> str:
     symbol = symbol.strip()
-    if not SYMBOL.match(symbol):
+    if not SYMBOL.fullmatch(symbol):
         raise BadInput(f"{symbol!r} is not a UN document symbol such as A/74/130 or A/RES/70/174: check it.")
     return symbol
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from .models import RESOLUTION, CatalogueEntry, Chunk, Lang, Paragraph, Repair, ScopeNote
+from .models import CatalogueEntry, Chunk, Lang, Paragraph, Repair, ScopeNote
 from .parsing import parse_seed, repair_pp12
+from .refs import FOOTNOTE, RESOLUTION, Ref, catalogue_id, scope_id
 from .settings import Settings
 from .tokens import count_tokens
 
@@ -35,26 +36,26 @@ class Knowledge:
     scope: dict[str, ScopeNote]
 
     def text(self, pid: str, lang: Lang) -> str:
-        if pid.startswith("SCOPE:"):
-            note = self.scope[pid[6:]]
+        if (note_id := scope_id(pid)) is not None:
+            note = self.scope[note_id]
             return note.statement_zh if lang == "zh" else note.statement_en
-        if pid.startswith("CAT:"):
-            entry = self.catalogue[pid[4:]]
+        if (entry_id := catalogue_id(pid)) is not None:
+            entry = self.catalogue[entry_id]
             return catalogue_text(entry, lang)
         return self.paragraphs[pid].text if lang == "zh" else self.english[pid]
 
     def doc(self, pid: str) -> str:
         """A catalogue hit names the document it describes; a paragraph names the resolution."""
-        if pid.startswith("CAT:"):
-            return self.catalogue[pid[4:]].symbol or pid[4:]
+        if (entry_id := catalogue_id(pid)) is not None:
+            return self.catalogue[entry_id].symbol or entry_id
         return RESOLUTION  # scope notes are about the resolution too
 
     def footnotes(self, pid: str) -> list[str]:
         return self.paragraphs[pid].footnotes if pid in self.paragraphs else []
 
     def cited_by(self, pid: str) -> list[str]:
-        if pid.startswith("CAT:"):
-            return self.catalogue[pid[4:]].cited_in
+        if (entry_id := catalogue_id(pid)) is not None:
+            return self.catalogue[entry_id].cited_in
         return self.paragraphs[pid].cited_by if pid in self.paragraphs else []
 
 
@@ -174,22 +175,11 @@ KIND_EN = {
 def heading(pid: str, lang: Lang, paragraph: Paragraph | None = None) -> str:
     """How a reader names a paragraph; prefixed to what is indexed so 'operative paragraph 3'
     or '执行部分第 3 段' finds it."""
-    number = re.sub(r"\D", "", pid)
-    names = {
-        "PP": ("Preambular paragraph {n}", "序言部分第 {n} 段"),
-        "OP": ("Operative paragraph {n}", "执行部分第 {n} 段"),
-        "FN": ("Footnote {n}", "脚注 {n}"),
-    }
-    if pid == "HEADER":
-        return "Heading (HEADER)" if lang == "en" else "标题（HEADER）"
-    if pid == "SPONSORS":
-        return "Sponsors (SPONSORS)" if lang == "en" else "提案国（SPONSORS）"
-    en, zh = names[pid[:2]]
-    label = (en if lang == "en" else zh).format(n=number)
-    if pid.startswith("FN") and paragraph and paragraph.cited_by:
-        to = ", ".join(paragraph.cited_by)
-        return f"{label} ({pid}, to {to})" if lang == "en" else f"{label}（{pid}，见 {to}）"
-    return f"{label} ({pid})" if lang == "en" else f"{label}（{pid}）"
+    ref = Ref(None, pid)
+    if pid.startswith(FOOTNOTE) and paragraph and paragraph.cited_by:
+        name, to = ref.name(lang), ", ".join(paragraph.cited_by)
+        return f"{name} ({pid}, to {to})" if lang == "en" else f"{name}（{pid}，见 {to}）"
+    return ref.label(lang)
 
 
 def catalogue_text(entry: CatalogueEntry, lang: Lang) -> str:
@@ -255,7 +245,7 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
             if pid in knowledge.expansions:
                 views.append(("expansion", "", head + knowledge.expansions[pid][lang]))
             if kind == "scope":
-                note = knowledge.scope[pid[6:]]
+                note = knowledge.scope[scope_id(pid)]
                 views.append(("expansion", "", note.topic_zh if lang == "zh" else note.topic_en))
             footnotes, cited_by = knowledge.footnotes(pid), knowledge.cited_by(pid)
             for part, (view, shown, indexed) in enumerate(views):

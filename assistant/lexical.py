@@ -13,8 +13,10 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from .refs import DOC_SYMBOL
+
 TOKEN = re.compile(
-    r"[A-Za-z]+(?:/[A-Za-z0-9.]+)+"  # symbols: A/74/130, E/RES/2019/19, A/C.3/74/L.11/Rev.1
+    rf"(?<![A-Za-z])(?i:{DOC_SYMBOL})"  # symbols, typed in any case: A/74/130, e/res/2019/19, A/C.3/74/L.11/Rev.1
     r"|\d+(?:/\d+)+"  # resolution numbers: 73/187, 22/8
     r"|[A-Za-z0-9]+(?:['’][a-z]+)?"  # words and numbers
     r"|[\u4e00-\u9fff]+"  # runs of Chinese characters

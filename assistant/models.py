@@ -8,13 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .refs import RESOLUTION, Ref
+
 Kind = Literal[
     "header", "sponsors", "preamble", "operative", "footnote", "catalogue", "scope", "paragraph", "subparagraph"
 ]
 Lang = Literal["zh", "en"]
 View = Literal["text", "expansion"]
-
-RESOLUTION = "A/C.3/74/L.11/Rev.1"
 
 
 class FootnoteMarker(BaseModel):
@@ -75,7 +75,7 @@ class CatalogueEntry(BaseModel):
     @property
     def key(self) -> str:
         """The ID a catalogue hit carries in place of a paragraph ID."""
-        return f"CAT:{self.id}"
+        return Ref.catalogue(self.id).key
 
 
 class ScopeNote(BaseModel):
@@ -90,7 +90,7 @@ class ScopeNote(BaseModel):
 
     @property
     def key(self) -> str:
-        return f"SCOPE:{self.id}"
+        return Ref.scope(self.id).key
 
 
 class Chunk(BaseModel):
@@ -208,4 +208,4 @@ class ParsedDocument(BaseModel):
 
     def key(self, pid: str) -> str:
         """The citation key of a paragraph, as it appears in answers: [A/74/130 ¶12]."""
-        return f"{self.symbol} {pid}"
+        return Ref(self.symbol, pid).key

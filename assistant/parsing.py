@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field
 
 from .models import FootnoteMarker, Paragraph, Repair
+from .refs import FOOTNOTE, HEADER, OPERATIVE, PREAMBULAR, SPONSORS, numbered
 
 FOOTNOTE_RULE = re.compile(r"^\s*_{5,}\s*$")
 FOOTNOTE_LINE = re.compile(r"^\s*([1-9]\d?)\s+(\S.*)$")
-OPERATIVE = re.compile(r"^(\d+)\.\s")
+OPERATIVE_NUMBER = re.compile(r"^(\d+)\.\s")
 # A footnote marker: a bare digit right after a Chinese comma or semicolon (and an optional closing
 # bracket), followed by white space or the end of the block, e.g. "第 22/8 号决议，1 其中".
 MARKER = re.compile(r"(?<=[，；。》”])\s*([1-9])(?=\s|$)")
@@ -94,7 +95,7 @@ def take_markers(text: str, expected: int) -> tuple[str, list[FootnoteMarker], i
             return text, markers, expected
         start, end = match.span()
         text = (text[:start] + text[end:].lstrip()).rstrip()
-        markers.append(FootnoteMarker(footnote=f"FN{expected}", offset=start))
+        markers.append(FootnoteMarker(footnote=numbered(FOOTNOTE, expected), offset=start))
         expected += 1
 
 
@@ -112,32 +113,32 @@ def parse_seed(raw: str) -> list[Paragraph]:
     header_blocks = body[:sponsors_at] + body[sponsors_at + 1 : opening_at + 1]
     paragraphs = [
         Paragraph(
-            id="HEADER",
+            id=HEADER,
             kind="header",
             text="\n".join(part for b in header_blocks for part in b.parts),
             lines=[n for b in header_blocks for n in b.lines],
         ),
-        Paragraph(id="SPONSORS", kind="sponsors", text=body[sponsors_at].text, lines=body[sponsors_at].lines),
+        Paragraph(id=SPONSORS, kind="sponsors", text=body[sponsors_at].text, lines=body[sponsors_at].lines),
     ]
     next_marker, pp, op = 1, 0, 0
     for block in body[opening_at + 1 :]:
         text, markers, next_marker = take_markers(block.text, next_marker)
-        number = OPERATIVE.match(text)
+        number = OPERATIVE_NUMBER.match(text)
         if number:
             op += 1
             if int(number.group(1)) != op:
                 raise SeedError(f"Operative paragraph {number.group(1)} found where {op} was expected.")
-            pid, kind = f"OP{op}", "operative"
+            pid, kind = numbered(OPERATIVE, op), "operative"
         elif op:
             raise SeedError(f"Unnumbered paragraph after OP{op} at seed line {block.lines[0]}.")
         else:
             pp += 1
-            pid, kind = f"PP{pp}", "preamble"
+            pid, kind = numbered(PREAMBULAR, pp), "preamble"
         paragraphs.append(Paragraph(id=pid, kind=kind, text=text, lines=block.lines, markers=markers))
 
     cited_by = {m.footnote: p.id for p in paragraphs for m in p.markers}
     for note in notes:
-        fid = f"FN{note.footnote}"
+        fid = numbered(FOOTNOTE, note.footnote)
         if fid not in cited_by:
             raise SeedError(f"Footnote {note.footnote} has no marker in the text.")
         paragraphs.append(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .parsing import join_lines
+from .refs import SYMBOL
 
 NUMBERED = re.compile(r"^(?:\d{1,3}\.|\([a-z]{1,2}\)|\([ivx]{1,6}\))\s")
 HEADING_NUMBER = re.compile(r"^(?:[IVX]{1,5}|[A-H]|[一二三四五六七八九十]{1,3})[.、．]\s*\S")
@@ -183,7 +184,7 @@ def _running(lines_by_page: list[list[Line]], heights: list[float]) -> set[int]:
         text = line.text
         if RUNNING.match(text) or (line.page > 0 and repeated[_shape(text)] >= max(2, pages // 2)):
             out.add(id(line))
-        elif line.page > 0 and re.fullmatch(r"[A-Z]{1,2}(?:/[A-Za-z0-9.]+)+", text):
+        elif line.page > 0 and SYMBOL.fullmatch(text):
             out.add(id(line))  # the symbol at the head of a page
     return out
 

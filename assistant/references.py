@@ -9,23 +9,24 @@ from __future__ import annotations
 import re
 
 from .facts import zh_numeral
+from .refs import FOOTNOTE, OPERATIVE, PREAMBULAR, numbered, series
 
 NUMBER = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
 ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()  # noqa: E501
 PATTERNS = [
-    ("OP", re.compile(r"(?<![A-Za-z])OP\s?(\d{1,2})(?!\d)|\boperative\s+paragraph\s+(\d{1,2})(?!\d)", re.I)),
-    ("PP", re.compile(r"(?<![A-Za-z])PP\s?(\d{1,2})(?!\d)|\bpreambular\s+paragraph\s+(\d{1,2})(?!\d)", re.I)),
-    ("FN", re.compile(r"(?<![A-Za-z])FN\s?(\d{1,2})(?!\d)|\bfootnote\s+(\d{1,2})(?!\d)", re.I)),
-    ("OP", re.compile(rf"执行部分(?:的)?第\s*{NUMBER}\s*段")),
-    ("PP", re.compile(rf"序言部分(?:的)?第\s*{NUMBER}\s*段")),
-    ("FN", re.compile(rf"脚注\s*{NUMBER}")),
-    ("OP", re.compile(rf"\b({'|'.join(ORDINALS)})\s+operative\s+paragraph", re.I)),
-    ("PP", re.compile(rf"\b({'|'.join(ORDINALS)})\s+preambular\s+paragraph", re.I)),
+    (OPERATIVE, re.compile(r"(?<![A-Za-z])OP\s?(\d{1,2})(?!\d)|\boperative\s+paragraph\s+(\d{1,2})(?!\d)", re.I)),
+    (PREAMBULAR, re.compile(r"(?<![A-Za-z])PP\s?(\d{1,2})(?!\d)|\bpreambular\s+paragraph\s+(\d{1,2})(?!\d)", re.I)),
+    (FOOTNOTE, re.compile(r"(?<![A-Za-z])FN\s?(\d{1,2})(?!\d)|\bfootnote\s+(\d{1,2})(?!\d)", re.I)),
+    (OPERATIVE, re.compile(rf"执行部分(?:的)?第\s*{NUMBER}\s*段")),
+    (PREAMBULAR, re.compile(rf"序言部分(?:的)?第\s*{NUMBER}\s*段")),
+    (FOOTNOTE, re.compile(rf"脚注\s*{NUMBER}")),
+    (OPERATIVE, re.compile(rf"\b({'|'.join(ORDINALS)})\s+operative\s+paragraph", re.I)),
+    (PREAMBULAR, re.compile(rf"\b({'|'.join(ORDINALS)})\s+preambular\s+paragraph", re.I)),
 ]
 PART = {
-    "OP": {"en": "operative paragraphs", "zh": "执行部分段落"},
-    "PP": {"en": "preambular paragraphs", "zh": "序言部分段落"},
-    "FN": {"en": "footnotes", "zh": "脚注"},
+    OPERATIVE: {"en": "operative paragraphs", "zh": "执行部分段落"},
+    PREAMBULAR: {"en": "preambular paragraphs", "zh": "序言部分段落"},
+    FOOTNOTE: {"en": "footnotes", "zh": "脚注"},
 }
 
 
@@ -44,7 +45,7 @@ def named_paragraphs(question: str) -> list[str]:
         for match in pattern.finditer(question):
             token = next(g for g in match.groups() if g)
             if n := _number(token):
-                found.append((match.start(), f"{prefix}{n}"))
+                found.append((match.start(), numbered(prefix, n)))
     ids: list[str] = []
     for _, pid in sorted(found):
         if pid not in ids:
@@ -54,8 +55,8 @@ def named_paragraphs(question: str) -> list[str]:
 
 def missing_note(missing: str, existing: set[str]) -> dict[str, str]:
     """What the text has instead of a paragraph that is not there, in both languages."""
-    prefix = re.match(r"[A-Z]+", missing).group(0)
-    count = sum(1 for p in existing if re.fullmatch(rf"{prefix}\d+", p))
+    prefix = series(missing)
+    count = sum(1 for p in existing if series(p) == prefix)
     part = PART[prefix]
     return {
         "en": f"The text has no {missing}: it has {count} {part['en']} ({prefix}1–{prefix}{count}).",

@@ -21,8 +21,9 @@ from pydantic import ConfigDict, PrivateAttr
 from .errors import BadInput
 from .facts import SYMBOL, YEAR
 from .lexical import BM25, Scores
-from .models import RESOLUTION, Chunk, Hit
+from .models import Chunk, Hit
 from .references import missing_note, named_paragraphs
+from .refs import LATER_EVENTS, RESOLUTION, Ref, scope_id
 from .settings import Settings
 from .store import Store
 
@@ -121,7 +122,7 @@ class HybridRetriever(BaseRetriever):
         }
         scope = np.array([c.kind == "scope" for c in chunks], dtype=bool)
         self._scope_rows, self._text_rows = np.flatnonzero(scope), np.flatnonzero(~scope)
-        self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and not pid.startswith("SCOPE:")}
+        self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and scope_id(pid) is None}
         return self
 
     def paragraph_texts(self) -> dict[tuple[str, str], dict[str, str]]:
@@ -168,7 +169,7 @@ class HybridRetriever(BaseRetriever):
         if note and (named or anchored(query, hits)):  # it asks about what it names
             note = None
         if note is None and not named and asks_outcome(asked, hits[:3]):
-            note = self._note("later_events")
+            note = self._note(LATER_EVENTS)
         return hits, note
 
     def _with_citing(self, hits: list[Hit]) -> list[Hit]:
@@ -190,12 +191,12 @@ class HybridRetriever(BaseRetriever):
         return [self._ids[p] for p in ids if p in self._ids], [p for p in ids if p not in self._ids][:1]
 
     def _note(self, topic: str) -> Hit:
-        return self._hit((RESOLUTION, f"SCOPE:{topic}"), 1.0)
+        return self._hit((RESOLUTION, Ref.scope(topic).key), 1.0)
 
     def _missing(self, missing: list[str]) -> Hit:
         existing = {pid for doc, pid in self._first if doc == RESOLUTION}
         text = missing_note(missing[0], existing)
-        return Hit(doc=RESOLUTION, paragraph=f"SCOPE:no-{missing[0]}", kind="scope", score=1.0, text=text)
+        return Hit(doc=RESOLUTION, paragraph=Ref.missing(missing[0]).key, kind="scope", score=1.0, text=text)
 
     def _scope_note(self, scores: Scores) -> Hit | None:
         (note, note_score), (_, text_score) = scores.best(self._scope_rows), scores.best(self._text_rows)

@@ -23,7 +23,8 @@ from .chain import AnswerChain, build_chain
 from .errors import BadInput
 from .knowledge import Knowledge, heading, load
 from .llm import local_model_path
-from .models import RESOLUTION, Answer, CatalogueEntry, Citation, Kind
+from .models import Answer, CatalogueEntry, Citation, Kind
+from .refs import RESOLUTION, Ref, catalogue_id
 from .settings import Settings
 
 GENERATORS = ("local", "openai", "extractive")
@@ -170,13 +171,13 @@ class Service:
 
     def paragraph(self, pid: str) -> ParagraphView:
         k = self.knowledge
-        if pid.startswith("CAT:") and pid[4:] in k.catalogue:
-            entry = k.catalogue[pid[4:]]
+        if (entry_id := catalogue_id(pid)) in k.catalogue:
+            entry = k.catalogue[entry_id]
             return ParagraphView(
                 doc=k.doc(pid),
                 id=pid,
                 kind="catalogue",
-                label={"en": f"Catalogue entry ({pid})", "zh": f"引用文件目录（{pid}）"},
+                label={lang: Ref(None, pid).label(lang) for lang in ("en", "zh")},
                 zh=k.text(pid, "zh"),
                 en=k.text(pid, "en"),
                 catalogue=[entry],
@@ -203,7 +204,7 @@ class Service:
         """A paragraph of a cited document fetched into the index (`A/74/130 ¶12`): its text by language."""
         for (doc, paragraph), texts in self.chain.retriever.paragraph_texts().items():
             if paragraph == pid and doc != RESOLUTION:
-                label = {"en": f"Paragraph {pid}", "zh": f"段落 {pid}"}
+                label = {lang: Ref(doc, pid.removeprefix(f"{doc} ")).label(lang) for lang in ("en", "zh")}
                 return ParagraphView(
                     doc=doc, id=pid, kind="paragraph", label=label, zh=texts.get("zh", ""), en=texts.get("en", "")
                 )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from .knowledge import KIND_EN, KIND_ZH, load_catalogue, split_to_budget
 from .knowledge import chunk_id as make_chunk_id
 from .models import CatalogueEntry, Chunk, Lang, ParsedDocument, SourceFile
 from .readers import UnreadableFile, read, sniff
+from .refs import Ref
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -322,27 +322,6 @@ def all_symbols(settings: Settings) -> list[str]:
 
 # --- into the index ------------------------------------------------------------------------------
 
-NAMES = {
-    "en": {"PP": "preambular paragraph", "OP": "operative paragraph", "¶": "paragraph", "FN": "footnote"},
-    "zh": {"PP": "序言部分第 {n} 段", "OP": "执行部分第 {n} 段", "¶": "第 {n} 段", "FN": "脚注 {n}"},
-}
-
-
-def paragraph_name(pid: str, lang: Lang) -> str:
-    """How a reader names a paragraph: 'annex, paragraph 5 (a)', '附件第 5 段'. Indexed with it."""
-    if pid == "HEADER":
-        return "heading" if lang == "en" else "标题"
-    annex = pid.startswith("annex")
-    match = re.search(r"(PP|OP|¶|FN)(\d+)(.*)$", pid)
-    if not match:
-        return pid
-    kind, n, rest = match.groups()
-    if lang == "en":
-        name = f"{NAMES['en'][kind]} {n}{(' ' + rest) if rest else ''}"
-        return f"annex, {name}" if annex else name
-    name = NAMES["zh"][kind].format(n=n) + rest
-    return f"附件{name}" if annex else name
-
 
 def document_chunks(settings: Settings, docs: list[ParsedDocument] | None = None) -> list[Chunk]:
     """Chunks of every parsed document: each paragraph with its document, name and headings
@@ -355,7 +334,7 @@ def document_chunks(settings: Settings, docs: list[ParsedDocument] | None = None
         about = ", ".join(x for x in (doc.symbol, label, f"“{doc.title}”" if doc.title else "") if x)
         for p in doc.paragraphs:
             key = doc.key(p.id)
-            head = f"{about}, {paragraph_name(p.id, doc.lang)}" + (f" ({p.section})" if p.section else "")
+            head = f"{about}, {Ref(doc.symbol, p.id).name(doc.lang)}" + (f" ({p.section})" if p.section else "")
             if p.cited_by:
                 head += f", to {', '.join(p.cited_by)}"
             for part, piece in enumerate(split_to_budget(p.text, settings.chunk_tokens, settings)):
@@ -445,20 +424,6 @@ def citation_links(settings: Settings) -> dict[str, list[str]]:
             if symbol and symbol not in links.setdefault(pid, []):
                 links[pid].append(symbol)
     return links
-
-
-def split_key(key: str) -> tuple[str, str] | None:
-    """'A/74/130 ¶12' -> ('A/74/130', '¶12'); None for the resolution's own IDs (OP3, CAT:...)."""
-    symbol, _, pid = key.partition(" ")
-    return (symbol, pid) if pid and check_symbol_quiet(symbol) else None
-
-
-def check_symbol_quiet(symbol: str) -> bool:
-    try:
-        check_symbol(symbol)
-    except BadInput:
-        return False
-    return True
 
 
 __all__ = [

@@ -25,9 +25,9 @@ from pydantic import BaseModel
 
 from .facts import unsupported
 from .names import missing_names
-from .verification import ID, _claims, clauses, markers, sentences, strip_markers
+from .refs import NUMBERED_ID_IN_TEXT, RESOLUTION_ID
+from .verification import _claims, clauses, markers, sentences, strip_markers
 
-BARE_ID = re.compile(r"\b(?:PP|OP|FN)\d{1,2}\b")
 # A claim's parts: the runs between quotation marks and brackets ("X (official text: “Y”)" has X and Y).
 PARTS = re.compile(r"[“”\"()（）]")
 LABEL_WORDS = 3  # a part this short that is not quoted ("official text:") is a label, not a claim
@@ -66,7 +66,7 @@ class SupportJudge:
         return self._windows[pid]
 
     def check(self, sentence: str, pids: list[str]) -> Check:
-        claim = BARE_ID.sub(" ", strip_markers(sentence))
+        claim = NUMBERED_ID_IN_TEXT.sub(" ", strip_markers(sentence))
         sources = [t for pid in pids for t in self.texts.get(pid, {}).values()]
         missing = sorted(unsupported(claim, sources)) + missing_names(claim, sources)
         windows = [self.windows(pid) for pid in pids if pid in self.texts]
@@ -121,7 +121,7 @@ def claims(answer: str) -> list[tuple[str, list[str]]]:
         for claim in _claims(sentences(line)):
             body = strip_markers(claim).strip("-*• ")
             if body:
-                out.append((claim, [p for p in markers(claim) if ID.match(p)]))
+                out.append((claim, [p for p in markers(claim) if RESOLUTION_ID.fullmatch(p)]))
     return out
 
 

@@ -10,24 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .facts import DOC_SYMBOL, facts, unsupported
+from .facts import facts, unsupported
 from .lexical import tokenize
 from .models import Citation, Hit
 from .names import missing_names
+from .refs import CATALOGUE, CITED_ID_IN_TEXT, DOC_KEY, DOC_SYMBOL, MARKER, RESOLUTION_ID, Ref
 
-MARKER = re.compile(r"\[([^\[\]]{2,120})\]")
-PARAGRAPH_ID = r"HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+"
-ID = re.compile(rf"^(?:{PARAGRAPH_ID})$")
-# A paragraph of a cited document: its symbol, then its ID there (documents.py), e.g. "A/74/130 ¶12",
-# "A/RES/70/174 annex ¶3(b)(i)", "A/74/130 annex §3 ¶1".
-DOC_ID = re.compile(
-    r"^[A-Z]{1,2}(?:/[A-Za-z0-9.\-]+)+ (?:annex(?: [IVX]{1,5})? )?(?:(?:[IVX]{1,5}(?:\.[A-H])?|§\d+|intro) )?"
-    r"(?:HEADER|PP\d+|OP\d+|FN\d+|¶\d+)(?:\([a-z]{1,6}\))*$"
-)
 SENTENCE_END = re.compile(
     r"(?<=[。！？!?])(?![”\]])|(?<=\.)(?<!chap\.)(?<!sect\.)(?<!No\.)(?<!\d\.)\s+(?=[A-Z“(\u4e00-\u9fff-])|\n+"
 )
-BARE_ID = re.compile(rf"\b(?:{PARAGRAPH_ID})\b|(?:see|See)\b")
 QUOTATION = re.compile(r"“[^”]*”")
 # Markers after a sentence's stop, and a second stop after them ("2020. [OP3].") that would be left alone.
 TRAILING_MARKERS = re.compile(r"([。！？.!?])\s*((?:\[[^\[\]]+\]\s*)+)[。.]?")
@@ -38,7 +29,7 @@ ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain t
 # mechanism" against PP17).
 CLAIM_OVERLAP = 0.3
 # "The symbol of the report is [CAT:A/74/130]." A small model writes a catalogue marker as its answer.
-CATALOGUE_AS_ANSWER = re.compile(rf"(\b(?:is|are|was|were)|[是为：:])\s*\[CAT:({DOC_SYMBOL})\]")
+CATALOGUE_AS_ANSWER = re.compile(rf"(\b(?:is|are|was|were)|[是为：:])\s*\[{CATALOGUE}({DOC_SYMBOL})\]")
 SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
 CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
 
@@ -66,9 +57,9 @@ def markers(text: str) -> list[str]:
     found: list[str] = []
     for group in MARKER.findall(text):
         for item in re.split(r"[,;，；、]+", group.strip()):
-            tokens = [item.strip()] if DOC_ID.match(item.strip()) else re.split(r"\s+", item.strip())
+            tokens = [item.strip()] if DOC_KEY.fullmatch(item.strip()) else re.split(r"\s+", item.strip())
             for token in tokens:
-                if (ID.match(token) or DOC_ID.match(token)) and token not in found:
+                if (RESOLUTION_ID.fullmatch(token) or DOC_KEY.fullmatch(token)) and token not in found:
                     found.append(token)
     return found
 
@@ -178,14 +169,14 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
 def _symbol_as_answer(match: re.Match) -> str:
     """The symbol itself, then the marker: the answer the model meant, still checked like any other."""
     space = " " if match.group(1)[-1].isalpha() else ""
-    return f"{match.group(1)}{space}{match.group(2)} [CAT:{match.group(2)}]"
+    return f"{match.group(1)}{space}{match.group(2)} {Ref.catalogue(match.group(2)).marker}"
 
 
 def says_something(body: str) -> bool:
     """False for a 'sentence' that only names paragraphs ("PP12", "见 PP8。") or holds no word or fact
     ("，在。"): small models write IDs and fragments as their answer, and neither is a claim anyone
     can check."""
-    rest = BARE_ID.sub(" ", body)
+    rest = CITED_ID_IN_TEXT.sub(" ", body)
     return bool(re.sub(r"[\W_见参]+", "", rest)) and bool(tokenize(rest) or facts(rest))
 
 
@@ -200,7 +191,7 @@ def holds(claim: str, cited: list[Hit]) -> bool:
     """Every number, date, symbol and name of the claim occurs in the cited paragraphs, in either language.
     Paragraph IDs in it ("According to PP14, ...") are references, not names."""
     texts = [t for h in cited for t in h.text.values()]
-    return not unsupported(claim, texts) and not missing_names(BARE_ID.sub(" ", claim), texts)
+    return not unsupported(claim, texts) and not missing_names(CITED_ID_IN_TEXT.sub(" ", claim), texts)
 
 
 def _needed(claim: str, cited: list[Hit]) -> list[Hit]:

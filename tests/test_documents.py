@@ -9,7 +9,7 @@ from un_fixtures import A_74_130, A_RES_70_174_EN, A_RES_70_174_ZH, FN, make_doc
 from assistant.documents import structure
 from assistant.models import SourceFile
 from assistant.readers import UnreadableFile, read
-from assistant.sources import paragraph_name
+from assistant.refs import paragraph_name
 
 REPORT_IDS = [
     "HEADER",

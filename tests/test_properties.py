@@ -13,7 +13,8 @@ from assistant.errors import BadInput
 from assistant.facts import unsupported
 from assistant.knowledge import SEED
 from assistant.parsing import SeedError, parse_seed
-from assistant.verification import DOC_ID, ID, _claims, markers, sentences, strip_markers, verify
+from assistant.refs import DOC_KEY, RESOLUTION_ID
+from assistant.verification import _claims, markers, sentences, strip_markers, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = (ROOT / "knowledge" / SEED).read_text(encoding="utf-8")
@@ -82,7 +83,7 @@ def test_retriever_on_any_text_gives_hits_or_says_why(retriever, question, k):
 
 
 def _valid(pid: str) -> bool:
-    return bool(ID.match(pid) or DOC_ID.match(pid))
+    return bool(RESOLUTION_ID.fullmatch(pid) or DOC_KEY.fullmatch(pid))
 
 
 @SOME

@@ -8,9 +8,10 @@ import html
 import re
 
 from assistant.knowledge import KIND_EN
-from assistant.models import RESOLUTION, Answer, CatalogueEntry, Citation
+from assistant.models import Answer, CatalogueEntry, Citation
+from assistant.refs import MARKER, RESOLUTION, footnote_number
 from assistant.service import ParagraphView, Queued
-from assistant.verification import MARKER, markers
+from assistant.verification import markers
 
 NOT_SAID_LABEL = {"en": "The text does not say this", "zh": "案文没有说明这一点"}
 REFERENCE_LABEL = {"en": "Nearest paragraphs, for reference only", "zh": "最接近的段落，仅供参考"}
@@ -120,7 +121,7 @@ def marked(text: str, highlight: str = "", markers: list[tuple[int, str]] = (), 
             out.append("</mark>")
         for offset, fid in markers:
             if offset == pos:
-                number = esc(fid.removeprefix("FN"))
+                number = esc(footnote_number(fid))
                 out.append(f'<sup class="fn"><a href="#{anchor}-{esc(fid)}" title="{esc(fid)}">{number}</a></sup>')
         if pos == start:
             out.append('<mark class="quote">')
