@@ -14,13 +14,14 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from .errors import UserError
-from .generation import NOT_IN_TEXT, ChatGenerator, ExtractiveGenerator, detect_language
+from .generation import NOT_IN_TEXT, ChatGenerator, ExtractiveGenerator
 from .indexing import open_retriever
 from .llm import local_model_path
 from .models import Answer, Citation, Hit, Lang, Message, Timings
 from .retrieval import HybridRetriever, clean_query
 from .security import PromptGuard, redact, secrets_of
 from .settings import Settings
+from .text import detect_language
 from .verification import Verified, cite, gives_asked_fact, verify
 
 log = logging.getLogger(__name__)

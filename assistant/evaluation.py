@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from .facts import unsupported
 from .models import Answer
 from .retrieval import HybridRetriever
-from .verification import strip_markers
+from .text import strip_markers
 
 
 class RetrievalItem(BaseModel):

@@ -6,7 +6,6 @@ are never shown as they are: verification (verification.py) decides what survive
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
@@ -15,17 +14,10 @@ from langchain_core.runnables import RunnableConfig
 
 from .models import Hit, Lang
 from .settings import ROOT, Settings
-from .verification import SHORT_PARAGRAPH, best_span
+from .text import SHORT_PARAGRAPH, best_span
 
 NOT_IN_TEXT = "NOT IN TEXT"
 RUNNER_UP = 0.7  # a further paragraph is quoted when its score is this close to the best
-
-
-def detect_language(text: str) -> Lang:
-    """Chinese when ideographs carry the question; anything else is answered in English."""
-    ideographs = len(re.findall(r"[\u4e00-\u9fff]", text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    return "zh" if ideographs and ideographs * 3 >= latin else "en"
 
 
 def evidence(hits: list[Hit], most: int = 3) -> list[Hit]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .models import FootnoteMarker, Paragraph, Repair
 from .refs import FOOTNOTE, HEADER, OPERATIVE, PREAMBULAR, SPONSORS, numbered
+from .text import IDEOGRAPH
 
 FOOTNOTE_RULE = re.compile(r"^\s*_{5,}\s*$")
 FOOTNOTE_LINE = re.compile(r"^\s*([1-9]\d?)\s+(\S.*)$")
@@ -22,7 +23,6 @@ OPERATIVE_NUMBER = re.compile(r"^(\d+)\.\s")
 # bracket), followed by white space or the end of the block, e.g. "第 22/8 号决议，1 其中".
 MARKER = re.compile(r"(?<=[，；。》”])\s*([1-9])(?=\s|$)")
 SPONSORS_END = "订正决议草案"
-IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
 

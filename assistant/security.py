@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from .errors import UserError
 from .settings import Settings
+from .text import IDEOGRAPH
 
 log = logging.getLogger(__name__)
 MASK = "***"
@@ -78,7 +79,6 @@ def redact_logs(settings: Settings) -> None:
 # --- the system prompt ------------------------------------------------------------------------------
 
 WORD = re.compile(r"\w+")
-IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
 ECHO_WORDS = 5  # a run of this many words of the prompt, found in no document, is a quotation of the prompt
 ECHO_IDEOGRAPHS = 8  # the same for Chinese, counted in ideographs (punctuation ignored)
 

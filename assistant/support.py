@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from .facts import unsupported
 from .names import missing_names
 from .refs import NUMBERED_ID_IN_TEXT, RESOLUTION_ID
-from .verification import _claims, clauses, markers, sentences, strip_markers
+from .text import claims, clauses, markers, sentences, strip_markers
 
 # A claim's parts: the runs between quotation marks and brackets ("X (official text: “Y”)" has X and Y).
 PARTS = re.compile(r"[“”\"()（）]")
@@ -113,12 +113,12 @@ class CitationScore(BaseModel):
     claims: list[ClaimScore]
 
 
-def claims(answer: str) -> list[tuple[str, list[str]]]:
+def answer_claims(answer: str) -> list[tuple[str, list[str]]]:
     """An answer's claims with the paragraphs each cites, read as the verifier reads them: a marker
     covers the unmarked sentences just before it on its line."""
     out: list[tuple[str, list[str]]] = []
     for line in answer.splitlines():
-        for claim in _claims(sentences(line)):
+        for claim in claims(sentences(line)):
             body = strip_markers(claim).strip("-*• ")
             if body:
                 out.append((claim, [p for p in markers(claim) if RESOLUTION_ID.fullmatch(p)]))
@@ -129,7 +129,7 @@ def citation_score(judge: SupportJudge, answer: str) -> CitationScore | None:
     """ALCE recall (share of claims whose citations together support them) and precision (share of
     citations that support their claim and are not irrelevant to it) of one answer; None when the
     answer makes no claim."""
-    found = claims(answer)
+    found = answer_claims(answer)
     if not found:
         return None
     scored: list[ClaimScore] = []

@@ -14,14 +14,9 @@ from .facts import facts, unsupported
 from .lexical import tokenize
 from .models import Citation, Hit
 from .names import missing_names
-from .refs import CATALOGUE, CITED_ID_IN_TEXT, DOC_KEY, DOC_SYMBOL, MARKER, RESOLUTION_ID, Ref
+from .refs import CATALOGUE, CITED_ID_IN_TEXT, DOC_SYMBOL, MARKER, Ref
+from .text import SHORT_PARAGRAPH, best_span, claims, markers, sentences, strip_markers
 
-SENTENCE_END = re.compile(
-    r"(?<=[。！？!?])(?![”\]])|(?<=\.)(?<!chap\.)(?<!sect\.)(?<!No\.)(?<!\d\.)\s+(?=[A-Z“(\u4e00-\u9fff-])|\n+"
-)
-QUOTATION = re.compile(r"“[^”]*”")
-# Markers after a sentence's stop, and a second stop after them ("2020. [OP3].") that would be left alone.
-TRAILING_MARKERS = re.compile(r"([。！？.!?])\s*((?:\[[^\[\]]+\]\s*)+)[。.]?")
 ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain to be cited for it
 # Share of a claim's words that what it cites must contain at all. On the hand-labelled pairs
 # (evals/support_pairs.jsonl) 0.3 keeps 86 of 87 supported sentences and drops 8 unsupported ones
@@ -30,8 +25,6 @@ ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain t
 CLAIM_OVERLAP = 0.3
 # "The symbol of the report is [CAT:A/74/130]." A small model writes a catalogue marker as its answer.
 CATALOGUE_AS_ANSWER = re.compile(rf"(\b(?:is|are|was|were)|[是为：:])\s*\[{CATALOGUE}({DOC_SYMBOL})\]")
-SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
-CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
 
 
 ASKS_NUMBER = re.compile(
@@ -50,56 +43,6 @@ def gives_asked_fact(question: str, answer: str) -> bool:
         return True
     first = answer.strip().splitlines()[0] if answer.strip() else ""
     return bool(facts(NUMBERING.sub(" ", strip_markers(first))) - facts(question))
-
-
-def markers(text: str) -> list[str]:
-    """Paragraph IDs cited in `text`, in order, from markers like [OP3] or [PP6, FN1]."""
-    found: list[str] = []
-    for group in MARKER.findall(text):
-        for item in re.split(r"[,;，；、]+", group.strip()):
-            tokens = [item.strip()] if DOC_KEY.fullmatch(item.strip()) else re.split(r"\s+", item.strip())
-            for token in tokens:
-                if (RESOLUTION_ID.fullmatch(token) or DOC_KEY.fullmatch(token)) and token not in found:
-                    found.append(token)
-    return found
-
-
-def strip_markers(text: str) -> str:
-    return MARKER.sub(lambda m: "" if markers(m.group(0)) else m.group(0), text).strip()
-
-
-def sentences(text: str) -> list[str]:
-    """Answer sentences, each keeping its markers, also those written after its full stop."""
-    text = TRAILING_MARKERS.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", text)
-    quoted: list[str] = []
-
-    def hide(match: re.Match) -> str:  # a quotation is never split, whatever stops it contains
-        quoted.append(match.group(0))
-        return f"\x00{len(quoted) - 1}\x00"
-
-    hidden = QUOTATION.sub(hide, text)
-    parts = [s.strip() for s in SENTENCE_END.split(hidden) if s and s.strip()]
-    return [re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], p) for p in parts]
-
-
-def clauses(text: str, lang: str) -> list[str]:
-    return [c for c in CLAUSE[lang].split(text) if c.strip()]
-
-
-def best_span(text: str, lang: str, probe: str) -> str:
-    """The clause run of `text` that shares most with `probe` (facts first, then words), verbatim."""
-    parts = clauses(text, lang)
-    if len(parts) <= 2:
-        return text
-    want_facts, want_words = facts(probe), set(tokenize(probe))
-    scored = [(2 * len(facts(p) & want_facts) + len(set(tokenize(p)) & want_words), i) for i, p in enumerate(parts)]
-    score, i = max(scored)
-    if score == 0:
-        return text
-    j = i + 1
-    while j < len(parts) and not re.search(r"[。；.;]\s*$", parts[j - 1]) and j - i < 3:
-        j += 1
-    return "".join(parts[i:j]).strip() if lang == "zh" else " ".join(p.strip() for p in parts[i:j])
 
 
 def cite(hit: Hit, sentence: str) -> Citation:
@@ -134,7 +77,7 @@ def verify(draft: str, hits: list[Hit]) -> Verified:
     for line in draft.splitlines():
         kept: list[str] = []
         line = CATALOGUE_AS_ANSWER.sub(_symbol_as_answer, line)
-        for sentence in _claims([s for s in sentences(line) if says_something(strip_markers(s))]):
+        for sentence in claims([s for s in sentences(line) if says_something(strip_markers(s))]):
             cited = [retrieved[p] for p in markers(sentence) if p in retrieved]
             body = strip_markers(sentence)
             if not markers(sentence) and (source := attribute(body, hits)):
@@ -236,19 +179,6 @@ def _citing(catalogue: list[Hit], retrieved: dict[str, Hit], claim: str) -> list
 def _with_marker(sentence: str, pid: str) -> str:
     match = re.search(r"[。！？.!?]$", sentence)
     return f"{sentence[: match.start()].rstrip()} [{pid}]{match.group(0)}" if match else f"{sentence} [{pid}]"
-
-
-def _claims(parts: list[str]) -> list[str]:
-    """A marker covers the unmarked sentences just before it on its line ("X. Y [OP3]." cites OP3
-    for both); the facts of each claim are still checked against what it cites."""
-    claims: list[str] = []
-    pending = ""
-    for part in parts:
-        pending = f"{pending} {part}".strip() if pending else part
-        if markers(part):
-            claims.append(pending)
-            pending = ""
-    return claims + ([pending] if pending else [])
 
 
 def _only_retrieved(marker: str, retrieved: dict[str, Hit]) -> str:

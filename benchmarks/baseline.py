@@ -36,8 +36,8 @@ from assistant.knowledge import load as load_knowledge
 from assistant.settings import Settings
 from assistant.suite import ItemResult, answer_metrics, score_answer
 from assistant.support import SupportJudge, citation_score, load_calibration
+from assistant.text import markers, strip_markers
 from assistant.tokens import encoding
-from assistant.verification import markers, strip_markers
 
 EVALS = ROOT / "evals"
 CHUNK_TOKENS, OVERLAP, K = 500, 50, 4

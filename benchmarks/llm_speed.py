@@ -21,9 +21,10 @@ from common import ROOT, load, rss_mb, save, spread
 
 from assistant.chain import build_chain
 from assistant.evaluation import load_answer_items
-from assistant.generation import ChatGenerator, answer_grammar, detect_language, evidence
+from assistant.generation import ChatGenerator, answer_grammar, evidence
 from assistant.llm import local_model_path, local_server
 from assistant.settings import Settings
+from assistant.text import detect_language
 
 
 def ask(url: str, messages: list[dict], grammar: str, cache: bool, max_tokens: int) -> dict:

@@ -14,7 +14,8 @@ from assistant.facts import unsupported
 from assistant.knowledge import SEED
 from assistant.parsing import SeedError, parse_seed
 from assistant.refs import DOC_KEY, RESOLUTION_ID
-from assistant.verification import _claims, markers, sentences, strip_markers, verify
+from assistant.text import claims, markers, sentences, strip_markers
+from assistant.verification import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = (ROOT / "knowledge" / SEED).read_text(encoding="utf-8")
@@ -128,7 +129,7 @@ def test_verifier_lets_through_only_cited_supported_claims(evidence, data):
     assert {c.paragraph for c in checked.citations} <= set(retrieved)
     assert set(markers(checked.text)) <= set(retrieved)
     for line in checked.text.splitlines():
-        for claim in _claims(sentences(line)):
+        for claim in claims(sentences(line)):
             cited = [retrieved[p] for p in markers(claim)]
             assert cited, f"an uncited claim was shown: {claim!r}"
             assert not unsupported(strip_markers(claim), [t for h in cited for t in h.text.values()]), claim

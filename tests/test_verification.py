@@ -1,5 +1,6 @@
 from assistant.models import RESOLUTION, Hit
-from assistant.verification import markers, sentences, verify
+from assistant.text import markers, sentences
+from assistant.verification import verify
 
 OP3 = Hit(
     doc="A/C.3/74/L.11/Rev.1",

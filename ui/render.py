@@ -11,7 +11,7 @@ from assistant.knowledge import KIND_EN
 from assistant.models import Answer, CatalogueEntry, Citation
 from assistant.refs import MARKER, RESOLUTION, footnote_number
 from assistant.service import ParagraphView, Queued
-from assistant.verification import markers
+from assistant.text import markers
 
 NOT_SAID_LABEL = {"en": "The text does not say this", "zh": "案文没有说明这一点"}
 REFERENCE_LABEL = {"en": "Nearest paragraphs, for reference only", "zh": "最接近的段落，仅供参考"}
