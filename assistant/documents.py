@@ -17,10 +17,11 @@ readers cite it. Headings are not paragraphs: each paragraph carries the heading
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import resources
 
 from .facts import zh_numeral
 from .models import DocParagraph, FootnoteMarker, Lang, ParsedDocument, SourceFile
@@ -38,9 +39,15 @@ from .refs import (
     without_subparagraphs,
 )
 
-# Parses are kept; any change to the parsing code makes them stale, so its hash is their version.
-PARSER = hashlib.sha1(b"".join((Path(__file__).parent / m).read_bytes() for m in ("readers.py", "documents.py")))
-PARSER_VERSION = PARSER.hexdigest()[:12]
+
+@functools.cache
+def parser_version() -> str:
+    """Parses are kept; any change to the parsing code makes them stale, so its hash is their version.
+    Computed when a parse is made or checked, not at import."""
+    package = resources.files(__package__)
+    code = b"".join(package.joinpath(module).read_bytes() for module in ("readers.py", "documents.py"))
+    return hashlib.sha1(code).hexdigest()[:12]
+
 
 OPENING = re.compile(
     r"^(?:The General Assembly|The Economic and Social Council|The Commission on Crime Prevention and Criminal "
@@ -254,5 +261,5 @@ def structure(symbol: str, lang: Lang, extract: Extract, source: SourceFile) -> 
         headings=structurer.headings,
         paragraphs=paragraphs,
         source=source,
-        parser=PARSER_VERSION,
+        parser=parser_version(),
     )

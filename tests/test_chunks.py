@@ -12,7 +12,7 @@ def test_one_chunk_per_paragraph_and_language(tmp_path):
     keys = Counter((c.paragraph, c.lang) for c in chunks if c.kind not in ("catalogue", "scope") and c.view == "text")
     assert set(keys) == {(p, lang) for p in k.paragraphs for lang in ("zh", "en")}
     split = {key for key, n in keys.items() if n > 1}
-    assert all(count_tokens(k.text(p, lang), settings) > settings.chunk_tokens for p, lang in split)
+    assert all(count_tokens(k.text(p, lang)) > settings.chunk_tokens for p, lang in split)
     assert {c.paragraph for c in chunks if c.kind == "catalogue"} == {e.key for e in k.catalogue.values()}
 
 
@@ -35,7 +35,7 @@ def test_long_paragraph_splits_on_sentence_marks_within_budget(tmp_path):
     ]
     assert len(chunks) > 1
     assert "".join(c.text for c in chunks) == load(settings).paragraphs["PP12"].text
-    assert all(count_tokens(c.text, settings) <= 120 for c in chunks)
+    assert all(count_tokens(c.text) <= 120 for c in chunks)
     assert all(c.text.endswith(("、", "，")) for c in chunks)
 
 

