@@ -61,15 +61,19 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     return app
 
 
-def check_port(host: str, port: int) -> None:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as exc:
-            raise UserError(
-                f"Cannot listen on {host}:{port} ({exc.strerror}): stop what uses it or pass --port."
-            ) from exc
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything loads: port 0 takes a free port with no race (the caller
+    reads the port from the address printed), and a port in use is one sentence, not uvicorn's traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"Cannot listen on {host}:{port} ({exc.strerror}): stop what uses it or pass --port.") from exc
+    sock.listen(2048)
+    return sock
 
 
 UNGUARDED = """
@@ -82,13 +86,14 @@ UNGUARDED = """
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, echo=click.echo) -> None:
     """Builds everything (index, UI), then listens; the address is printed once it is ready."""
     guarded = check_auth_settings(settings)
-    check_port(host, port)
+    sock = listen(host, port)
     if not is_loopback(host) and not guarded:
         log.warning("listening on %s without authentication", host)
         echo(UNGUARDED.format(host=host).strip("\n"), err=True)
     app = create_app(settings)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
     redact_logs(settings)  # uvicorn's handlers exist once its Config is made
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    port = sock.getsockname()[1]
     echo(f"The assistant is running at http://{shown}:{port} (API: /api/ask, /v1/chat/completions). Ctrl-C stops it.")
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
