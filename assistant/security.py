@@ -21,7 +21,7 @@ import time
 
 from starlette.exceptions import HTTPException
 
-from .errors import UserError
+from .errors import UNEXPECTED, UserError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,8 @@ class RateLimiter:
 
 
 class Guard:
-    """ASGI middleware: authentication, then the rate limit (API routes), then the body-size limit."""
+    """ASGI middleware: authentication, then the rate limit (API routes), then the body-size limit; and
+    whatever goes wrong behind it, a reply the client can read on a connection it can keep using."""
 
     def __init__(self, app, settings: Settings) -> None:
         self.app = app
@@ -176,7 +177,7 @@ class Guard:
         if self.user and not self._signed_in(headers.get("authorization", "")):
             if scope["type"] == "websocket":
                 return await send({"type": "websocket.close", "code": 1008})
-            return await _reply(
+            return await reply_json(
                 send,
                 401,
                 "Sign in: this assistant asks for a user name and password.",
@@ -189,7 +190,7 @@ class Guard:
             wait = self.limiter.wait(self.user or client)
             if wait:
                 log.warning("rate limit: %s on %s", client, path)
-                return await _reply(
+                return await reply_json(
                     send,
                     429,
                     f"Too many requests: at most {self.limiter.rate} a minute; try again in {math.ceil(wait)} s.",
@@ -197,7 +198,7 @@ class Guard:
                 )
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
-            return await _reply(send, 413, TooLarge(self.max_bytes).detail)
+            return await reply_json(send, 413, TooLarge(self.max_bytes).detail)
         await self._limited(scope, receive, send)
 
     def _signed_in(self, header: str) -> bool:
@@ -212,8 +213,10 @@ class Guard:
         return secrets.compare_digest(password.encode(), self.password.encode()) and same_user
 
     async def _limited(self, scope, receive, send) -> None:
-        """A body without Content-Length (chunked) is counted as it arrives."""
-        received, started = 0, False
+        """A body without Content-Length (chunked) is counted as it arrives. An exception that escapes the app
+        must not reach uvicorn, which would close the keep-alive connection without `Connection: close` and
+        so lose the client's next request on it; it is logged once here instead."""
+        received, started, finished = 0, False, False
 
         async def counting_receive():
             nonlocal received
@@ -225,18 +228,25 @@ class Guard:
             return message
 
         async def watching_send(message):
-            nonlocal started
+            nonlocal started, finished
             started = started or message["type"] == "http.response.start"
+            finished = finished or (message["type"] == "http.response.body" and not message.get("more_body"))
             await send(message)
 
         try:
             await self.app(scope, counting_receive, watching_send)
         except TooLarge as exc:
             if not started:
-                await _reply(send, 413, exc.detail)
+                await reply_json(send, 413, exc.detail)
+        except Exception:
+            log.exception("unexpected error on %s", scope.get("path", ""))
+            if not started:
+                await reply_json(send, 500, UNEXPECTED)
+            elif not finished:
+                raise  # half a reply: only closing the connection tells the client it is cut off
 
 
-async def _reply(send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+async def reply_json(send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
     body = json.dumps({"detail": detail}).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]

@@ -6,8 +6,10 @@ everything else by Gradio."""
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import click
 import gradio as gr
@@ -16,7 +18,7 @@ from fastapi import FastAPI
 
 from assistant.api import create_api
 from assistant.errors import UserError
-from assistant.security import Guard, check_auth_settings, is_loopback, redact_logs
+from assistant.security import Guard, check_auth_settings, is_loopback, redact_logs, reply_json
 from assistant.service import Service
 from assistant.settings import Settings
 
@@ -43,9 +45,10 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     service = service or Service(settings)
     app = create_api(service)
     theme = gr.themes.Default(font=[gr.themes.LocalFont("Source Sans Pro"), *FONTS[1:]], font_mono=MONO)
+    blocks = build_ui(service)
     app = gr.mount_gradio_app(
         app,
-        build_ui(service),
+        blocks,
         path="/",
         theme=theme,
         css=(HERE / "style.css").read_text(encoding="utf-8"),
@@ -57,8 +60,47 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         enable_monitoring=False,
         pwa=False,
     )
+    app.add_middleware(UnknownEvents, blocks=blocks)
     app.add_middleware(Guard, settings=settings)
     return app
+
+
+EVENT_RESULT = re.compile(r"^/gradio_api/call/(?:v2/)?[^/]+/([^/]+)/?$")
+NO_EVENT = (
+    "No question with this id is waiting for its answer: send the question first (POST /gradio_api/call/ask) "
+    "and read the answer with the event_id it returns."
+)
+
+
+class UnknownEvents:
+    """Gradio starts the event stream of an unknown event or session id and only then finds it unknown, which
+    ends in a traceback ("response already started") and a cut-off reply. The check it makes, made before the
+    reply starts, gives a 404 with one sentence instead."""
+
+    def __init__(self, app, blocks: gr.Blocks) -> None:
+        self.app = app
+        self.blocks = blocks
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "GET":
+            session = self._session(scope)
+            if session is not None and session not in self.blocks._queue.pending_messages_per_session:
+                return await reply_json(send, 404, NO_EVENT)
+        await self.app(scope, receive, send)
+
+    def _session(self, scope) -> str | None:
+        """The session whose messages the route streams (Gradio's own lookup), or None for other routes."""
+        path = scope.get("path", "")
+        if path.rstrip("/") == "/gradio_api/queue/data":
+            return parse_qs(scope.get("query_string", b"").decode("latin-1")).get("session_hash", [""])[0]
+        match = EVENT_RESULT.match(path)
+        if match is None:
+            return None
+        queue, event_id = self.blocks._queue, match[1]
+        event = queue.event_ids_to_events.get(event_id)
+        if event is not None:
+            return event.session_hash
+        return next((s for s, ids in queue.pending_event_ids_session.items() if event_id in ids), event_id)
 
 
 def listen(host: str, port: int) -> socket.socket:
