@@ -126,14 +126,17 @@ UNGUARDED = """
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, echo=click.echo) -> None:
-    """Builds everything (index, UI), then listens; the address is printed once it is ready."""
+    """Builds everything (index, UI), then listens; the address is printed once it is ready.
+
+    uvicorn's own X-Forwarded-For handling is off (it trusts 127.0.0.1 by default, so any local client could
+    pick its address): the Guard reads the header from ASSISTANT_TRUSTED_PROXIES only."""
     guarded = check_auth_settings(settings)
     sock = listen(host, port)
     if not is_loopback(host) and not guarded:
         log.warning("listening on %s without authentication", host)
         echo(UNGUARDED.format(host=host).strip("\n"), err=True)
     app = create_app(settings)
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
     redact_logs(settings)  # uvicorn's handlers exist once its Config is made
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     port = sock.getsockname()[1]
