@@ -22,11 +22,12 @@ from typing import Literal
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from .errors import BadInput, UserError
+from .errors import UNEXPECTED, BadInput, UserError
 from .models import Answer, Message
 from .service import GENERATORS, Health, ParagraphView, Service
 
@@ -43,15 +44,40 @@ class AskRequest(BaseModel):
     k: int | None = Field(None, ge=1, le=50, description="Paragraphs to retrieve; unset: the server's default.")
 
 
+class ContentPart(BaseModel):
+    """One part of a message in the list form; only text parts are read, and their text must be a string
+    (a number there used to end in a 500 and, on a keep-alive connection, lose the client's next question)."""
+
+    type: str
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _text_part_has_text(self) -> ContentPart:
+        if self.type == "text" and self.text is None:
+            raise PydanticCustomError("text_missing", "A text part needs its text as a string")
+        return self
+
+
 class ChatMessage(BaseModel):
     role: str
-    content: str | list[dict] | None = None
+    content: list[ContentPart] = Field(
+        default_factory=list, description="A string, or a list of parts of which the text parts are read."
+    )
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _parts(cls, content: object) -> object:
+        """A string (the common form) is one text part; null is no text; anything but a list is refused."""
+        if content is None:
+            return []
+        if isinstance(content, str):
+            return [{"type": "text", "text": content}]
+        if not isinstance(content, list):
+            raise PydanticCustomError("content_type", "Input should be a string or a list of content parts")
+        return content
 
     def text(self) -> str:
-        """Plain text, also from the list-of-parts form some clients send."""
-        if isinstance(self.content, list):
-            return "".join(part.get("text", "") for part in self.content if part.get("type") == "text")
-        return self.content or ""
+        return "".join(part.text or "" for part in self.content if part.type == "text")
 
 
 class ChatRequest(BaseModel):
@@ -60,6 +86,22 @@ class ChatRequest(BaseModel):
     )
     messages: list[ChatMessage]
     stream: bool = False
+
+
+def invalid_sentence(errors: list, hint: str = "see /openapi.json") -> str:
+    """One sentence naming the first bad field, not pydantic's list (which echoes the whole input)."""
+    first = next(iter(errors), {})
+    loc = tuple(first.get("loc", ()))
+    where = ".".join(str(part) for part in (loc[1:] if loc[:1] == ("body",) else loc)) or "body"
+    return f"The request is not valid ({where}: {first.get('msg', 'invalid')}): {hint}."
+
+
+def ask_request(question: object, history: object, generator: object) -> AskRequest:
+    """The JSON API's checks for callers that do not come through FastAPI (the Gradio `/ask` endpoint)."""
+    try:
+        return AskRequest.model_validate({"question": question, "history": history, "generator": generator})
+    except ValidationError as exc:
+        raise BadInput(invalid_sentence(exc.errors(), "see /gradio_api/info")) from None
 
 
 def sources_text(answer: Answer) -> str:
@@ -121,8 +163,11 @@ def _stream_completion(answer_of, model: str, cid: str, created: int) -> Iterato
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
     try:
         answer = answer_of()
-    except UserError as exc:
-        yield _chunk(cid, created, model, {"content": f"Error: {exc}"}, "stop")
+    except Exception as exc:  # the role is sent: a broken stream would leave the client with half a reply
+        if not isinstance(exc, UserError):
+            log.exception("answering a streamed chat completion failed")
+        message = str(exc) if isinstance(exc, UserError) else UNEXPECTED
+        yield _chunk(cid, created, model, {"content": f"Error: {message}"}, "stop")
         yield "data: [DONE]\n\n"
         return
     for line in reply_text(answer).splitlines(keepends=True):
@@ -156,16 +201,16 @@ def create_api(service: Service) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        """One sentence naming the first bad field, not pydantic's list (which echoes the whole input)."""
-        first = next(iter(exc.errors()), {})
-        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "body"
-        message = f"The request is not valid ({where}: {first.get('msg', 'invalid')}): see /openapi.json."
-        return JSONResponse({"detail": message}, status_code=422)
+        """A body that is not JSON at all is 400, as for bytes that are not UTF-8; a wrong field is 422."""
+        errors = exc.errors()
+        if errors and errors[0].get("type") == "json_invalid":
+            return JSONResponse({"detail": UNREADABLE}, status_code=400)
+        return JSONResponse({"detail": invalid_sentence(errors)}, status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse({"detail": "Something went wrong; the details are in the server's log."}, 500)
+        """The sentence only: the Guard in front logs the traceback, once, and keeps the connection usable."""
+        return JSONResponse({"detail": UNEXPECTED}, 500)
 
     @app.post("/api/ask", response_model=Answer, summary="Answer a question with verified citations")
     def ask(request: AskRequest) -> Answer:
@@ -180,6 +225,7 @@ def create_api(service: Service) -> FastAPI:
             raise HTTPException(404, str(exc)) from exc
 
     @app.get("/api/health", response_model=Health, summary="Liveness and the default generator")
+    @app.get("/api/health/", response_model=Health, include_in_schema=False)  # probes often add the slash
     def health() -> Health:
         return service.health()
 

@@ -224,7 +224,13 @@ def chat(settings: Settings, generator: str | None, k: int | None) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7860,
+    show_default=True,
+    help="Port to listen on; 0: a free one, named in the address printed.",
+)
 @click.option("--generator", type=GENERATORS, default=None, help="Default generator of the UI and the API.")
 @click.pass_obj
 def ui(settings: Settings, host: str, port: int, generator: str | None) -> None:

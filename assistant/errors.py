@@ -3,6 +3,9 @@ without a traceback and logs the detail."""
 
 from __future__ import annotations
 
+# What a client is told of a fault that is not its own; the traceback goes to the server's log.
+UNEXPECTED = "Something went wrong; the details are in the server's log."
+
 
 class UserError(Exception):
     """A problem the user can fix; `exit_code` follows the convention 2 = bad input, 1 = bad state."""

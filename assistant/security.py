@@ -21,14 +21,20 @@ import time
 
 from starlette.exceptions import HTTPException
 
-from .errors import UserError
+from .errors import UNEXPECTED, UserError
 from .settings import Settings
 from .text import IDEOGRAPH
 
 log = logging.getLogger(__name__)
 MASK = "***"
-EXEMPT = ("/api/health",)  # liveness checks are not rate-limited
-LIMITED = ("/api/", "/v1/")
+EXEMPT = ("/api/health",)  # liveness checks are not rate-limited (with or without a trailing slash)
+LIMITED = ("/api/", "/v1/")  # every request to the JSON and OpenAI-compatible routes
+# Gradio runs a question on a POST to its queue and call routes (/gradio_api/queue/join, /call/ask, /run/ask …):
+# every POST there counts; the GETs that read results and the page's assets do not.
+GRADIO = "/gradio_api/"
+# The UI has no file component, yet Gradio accepts uploads and keeps them on disk: refused before a byte is read.
+UPLOADS = ("/gradio_api/upload", "/gradio_api/process_recording")
+NO_UPLOADS = "This assistant takes no file uploads: ask your question as text."
 
 
 # --- secrets ----------------------------------------------------------------------------------------
@@ -158,8 +164,49 @@ class RateLimiter:
         return (1 - tokens) * 60.0 / self.rate
 
 
+def trusted_networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """ASSISTANT_TRUSTED_PROXIES as networks; a wrong entry is an error at start, not a proxy silently ignored."""
+    networks = []
+    for entry in filter(None, (part.strip() for part in spec.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise UserError(
+                f"ASSISTANT_TRUSTED_PROXIES holds {entry!r}, which is not an address or a network: "
+                "give addresses such as 10.0.0.5 or 10.0.0.0/24, separated by commas."
+            ) from None
+    return networks
+
+
+def _in(host: str, networks: list) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+def client_address(peer: str, forwarded_for: str, trusted: list) -> str:
+    """The address the rate limit keys on. X-Forwarded-For is believed only from a trusted proxy (anyone else
+    could name a new address on every request); from one, the nearest address in it that is not a trusted proxy."""
+    if not _in(peer, trusted):
+        return peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        if not _in(hop, trusted):
+            return hop
+    return peer
+
+
+def rate_limited(method: str, path: str) -> bool:
+    """Whether a request counts against the rate limit: every route that can run a question does."""
+    if path.rstrip("/") in EXEMPT:
+        return False
+    return path.startswith(LIMITED) or (path.startswith(GRADIO) and method == "POST")
+
+
 class Guard:
-    """ASGI middleware: authentication, then the rate limit (API routes), then the body-size limit."""
+    """ASGI middleware: authentication, the refusal of uploads, the rate limit, then the body-size limit;
+    and whatever goes wrong behind it, a reply the client can read on a connection it can keep using."""
 
     def __init__(self, app, settings: Settings) -> None:
         self.app = app
@@ -167,16 +214,17 @@ class Guard:
         self.password = settings.auth_password.get_secret_value() if self.user else ""
         self.max_bytes = settings.max_request_bytes
         self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
+        self.trusted = trusted_networks(settings.trusted_proxies)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        client = (scope.get("client") or ("unknown", 0))[0]
+        peer = (scope.get("client") or ("unknown", 0))[0]
         if self.user and not self._signed_in(headers.get("authorization", "")):
             if scope["type"] == "websocket":
                 return await send({"type": "websocket.close", "code": 1008})
-            return await _reply(
+            return await reply_json(
                 send,
                 401,
                 "Sign in: this assistant asks for a user name and password.",
@@ -184,12 +232,15 @@ class Guard:
             )
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)
-        path = scope.get("path", "")
-        if self.limiter and path.startswith(LIMITED) and path not in EXEMPT:
+        path, method = scope.get("path", ""), scope.get("method", "GET")
+        if path.rstrip("/") in UPLOADS:
+            return await reply_json(send, 403, NO_UPLOADS, {"connection": "close"} if method == "POST" else None)
+        if self.limiter and rate_limited(method, path):
+            client = client_address(peer, headers.get("x-forwarded-for", ""), self.trusted)
             wait = self.limiter.wait(self.user or client)
             if wait:
                 log.warning("rate limit: %s on %s", client, path)
-                return await _reply(
+                return await reply_json(
                     send,
                     429,
                     f"Too many requests: at most {self.limiter.rate} a minute; try again in {math.ceil(wait)} s.",
@@ -197,7 +248,7 @@ class Guard:
                 )
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
-            return await _reply(send, 413, TooLarge(self.max_bytes).detail)
+            return await reply_json(send, 413, TooLarge(self.max_bytes).detail)
         await self._limited(scope, receive, send)
 
     def _signed_in(self, header: str) -> bool:
@@ -212,8 +263,10 @@ class Guard:
         return secrets.compare_digest(password.encode(), self.password.encode()) and same_user
 
     async def _limited(self, scope, receive, send) -> None:
-        """A body without Content-Length (chunked) is counted as it arrives."""
-        received, started = 0, False
+        """A body without Content-Length (chunked) is counted as it arrives. An exception that escapes the app
+        must not reach uvicorn, which would close the keep-alive connection without `Connection: close` and
+        so lose the client's next request on it; it is logged once here instead."""
+        received, started, finished = 0, False, False
 
         async def counting_receive():
             nonlocal received
@@ -225,18 +278,25 @@ class Guard:
             return message
 
         async def watching_send(message):
-            nonlocal started
+            nonlocal started, finished
             started = started or message["type"] == "http.response.start"
+            finished = finished or (message["type"] == "http.response.body" and not message.get("more_body"))
             await send(message)
 
         try:
             await self.app(scope, counting_receive, watching_send)
         except TooLarge as exc:
             if not started:
-                await _reply(send, 413, exc.detail)
+                await reply_json(send, 413, exc.detail)
+        except Exception:
+            log.exception("unexpected error on %s", scope.get("path", ""))
+            if not started:
+                await reply_json(send, 500, UNEXPECTED)
+            elif not finished:
+                raise  # half a reply: only closing the connection tells the client it is cut off
 
 
-async def _reply(send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+async def reply_json(send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
     body = json.dumps({"detail": detail}).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]

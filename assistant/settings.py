@@ -120,8 +120,14 @@ class Settings(BaseSettings):
     rate_limit: int = Field(
         300,
         description="Requests per minute one client (its user, else its address) may make to /api/* and /v1/* "
-        "(a burst of that many, refilled evenly); more get 429. 0: no limit. The web UI's own routes are "
-        "bounded by its queue instead.",
+        "(not /api/health) and POSTs to /gradio_api/* (where the web UI and gradio_client ask), a burst of that "
+        "many, refilled evenly; more get 429. 0: no limit.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses or networks (comma-separated, e.g. 10.0.0.5,10.0.1.0/24) of reverse proxies whose "
+        "X-Forwarded-For header names the client for the rate limit. Unset: the header is ignored, since any "
+        "client could set it.",
     )
 
     ods_url: str = Field(

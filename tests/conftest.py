@@ -72,34 +72,46 @@ def retriever(built, embedder):
 
 
 def free_port() -> int:
+    """A port nothing listens on, for tests of a server that is not there. A server the tests start binds
+    port 0 itself and says which port it got (handing this port on to a process would be a race)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+def listening_port(pid: int) -> int | None:
+    """The port process `pid` listens on at 127.0.0.1, from /proc (`chroma run --port 0` binds a free port
+    but prints ":0"), or None while it listens on none."""
+    try:
+        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+    except OSError:
+        return None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], fields[9]
+        if state == "0A" and local.startswith("0100007F:") and f"socket:[{inode}]" in inodes:
+            return int(local.split(":")[1], 16)
+    return None
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
-    """A real Chroma server (`chroma run`) on 127.0.0.1, stopped after the session."""
-    port = free_port()
+    """A real Chroma server (`chroma run`) on 127.0.0.1, on a port the system picks; stopped after the session."""
     path = tmp_path_factory.mktemp("chroma-server")
     chroma = Path(sys.executable).parent / "chroma"
     proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", "0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("chroma run exited before it listened")
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not listen within 60 s")
+    while (port := listening_port(proc.pid)) is None:
+        if proc.poll() is not None:
+            pytest.fail("chroma run exited before it listened")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("chroma run did not listen within 60 s")
+        time.sleep(0.2)
     yield ("127.0.0.1", port)
     proc.terminate()
     try:
@@ -125,8 +137,11 @@ def run_cli(*args: str, data_dir: Path, stdin: str | None = None, env: dict | No
 @pytest.fixture(scope="session")
 def web_server(built):
     """`assistant ui` (web UI and HTTP API) on the session's index with the extractive generator; one
-    server for all the web tests. Its feedback log is built.data_dir / "feedback.jsonl"."""
+    server for all the web tests. Its feedback log is built.data_dir / "feedback.jsonl", its output
+    (stdout and stderr) built.data_dir / "server-output.txt"."""
     from ui.screenshot import server
 
-    with server(data_dir=built.data_dir, generator="extractive") as url:
+    output = built.data_dir / "server-output.txt"
+    # No rate limit: the web tests and the mixed load share one client address; the limit has its own server.
+    with server(built.data_dir, "extractive", env={"ASSISTANT_RATE_LIMIT": "0"}, output=output) as url:
         yield url

@@ -1,23 +1,30 @@
-"""A served `assistant ui` under hostile use: no password, a 2 MB body, a burst of requests, an API key
-that an endpoint echoes back, a cited document carrying markup and instructions. One real server
-(subprocess), real HTTP clients, Debian's chromium for what the page shows."""
+"""A served `assistant ui` under hostile use: no password, a 2 MB body, a burst of requests, forged
+X-Forwarded-For, uploads, an API key that an endpoint echoes back, a cited document carrying markup and
+instructions. Real servers (subprocesses), real HTTP clients, Debian's chromium for what the page shows."""
 
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
+import uvicorn
+from fastapi import FastAPI
 from model_servers import serving
+from starlette.testclient import TestClient
 from un_fixtures import A_74_130, make_docx
 
+from assistant.errors import UserError
+from assistant.security import Guard, reply_json
 from assistant.settings import Settings
 from assistant.sources import add_document
+from ui.screenshot import server
+from ui.server import listen
 
 KEY = "sk-canary-7f3a9c1e5b2d4680"
 PASSWORD = "canary-password-5150"
@@ -38,38 +45,32 @@ HOSTILE_DOC = [
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
-    """The server with authentication, a low rate limit, the openai generator pointed at an endpoint that
-    echoes the key, and the hostile document indexed. Yields (url, data_dir, log of its output)."""
+    """The server with authentication, the openai generator pointed at an endpoint that echoes the key,
+    and the hostile document indexed. Yields (url, data_dir, log of its output)."""
     data = tmp_path_factory.mktemp("guarded")
     docx = make_docx(HOSTILE_DOC, data / "hostile.docx")
     add_document(Settings(data_dir=data), docx, "A/74/130", "en")
-    port = free_port()
     output = data / "server-output.txt"
-    with serving("key_echoing") as openai_url, output.open("w") as out:
-        env = {
-            **os.environ,
-            "ASSISTANT_AUTH_USER": AUTH[0],
-            "ASSISTANT_AUTH_PASSWORD": PASSWORD,
-            "ASSISTANT_RATE_LIMIT": str(RATE),
-            "OPENAI_API_KEY": KEY,
-            "OPENAI_BASE_URL": openai_url,
-        }
-        exe = Path(sys.executable).parent / "assistant"
-        command = [str(exe), "--data-dir", str(data), "ui", "--port", str(port), "--generator", "extractive"]
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", auth=AUTH, timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, output.read_text()
-            time.sleep(0.5)
+    env = {
+        "ASSISTANT_AUTH_USER": AUTH[0],
+        "ASSISTANT_AUTH_PASSWORD": PASSWORD,
+        "OPENAI_API_KEY": KEY,
+    }
+    with (
+        serving("key_echoing") as openai_url,
+        server(data, "extractive", env={**env, "OPENAI_BASE_URL": openai_url}, output=output) as url,
+    ):
         yield url, data, output
-        proc.terminate()
-        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def limited(built, tmp_path_factory):
+    """A server of its own for the rate limit (so no other test spends its allowance, whatever the order), with
+    Gradio's upload folder where the test can see it. Yields (url, that folder)."""
+    uploads = tmp_path_factory.mktemp("gradio-files")
+    env = {"ASSISTANT_RATE_LIMIT": str(RATE), "GRADIO_TEMP_DIR": str(uploads)}
+    with server(built.data_dir, "extractive", env=env) as url:
+        yield url, uploads
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +111,7 @@ def test_the_api_key_and_the_password_never_leave_the_server(guarded, http):
     shown.append(http.post("/v1/chat/completions", json={"model": "openai", "messages": messages, "stream": True}).text)
     for path in ("/", "/config", "/api/health", "/openapi.json", "/v1/models"):
         shown.append(http.get(path).text)
-    time.sleep(1)  # the log file is written by the server process
-    written = (data / "assistant.log").read_text(encoding="utf-8") + output.read_text(encoding="utf-8")
+    written = wait_for_log(data / "assistant.log", output, text="Incorrect API key provided")
     assert "Incorrect API key provided" in written, "the failure was logged, with its detail"
     for text in [*shown, written]:
         assert KEY not in text and KEY[:12] not in text and PASSWORD not in text
@@ -171,19 +171,101 @@ def test_markup_in_a_cited_document_is_shown_as_text(guarded):
         browser.close()
 
 
-def test_a_burst_of_api_requests_is_rate_limited(http):
-    """Last in this module: it spends the client's allowance."""
-    statuses = [http.get("/api/paragraphs/OP1") for _ in range(RATE + 5)]
-    limited = [r for r in statuses if r.status_code == 429]
-    assert limited and all(r.status_code == 200 for r in statuses[: RATE // 2])
-    assert limited[0].json()["detail"].startswith(f"Too many requests: at most {RATE} a minute; try again in ")
-    assert int(limited[0].headers["retry-after"]) >= 1
-    assert http.get("/api/health").status_code == 200, "liveness checks are not limited"
+def wait_for_log(*paths: Path, text: str) -> str:
+    """What the server wrote to these files, once `text` is in it (the server process writes them when it
+    gets to it) or after 60 s at most."""
+    deadline = time.monotonic() + 60
+    while True:
+        written = "".join(p.read_text(encoding="utf-8") for p in paths if p.exists())
+        if text in written or time.monotonic() > deadline:
+            return written
+        time.sleep(0.2)
+
+
+def test_a_burst_of_api_requests_is_rate_limited(limited):
+    """The only test that spends this server's allowance. Each request names a new client in X-Forwarded-For,
+    which no configured proxy sent: it names nobody, so the burst is limited all the same. Gradio's route for
+    questions (the one gradio_client uses) is limited too; liveness checks are not."""
+    with httpx.Client(base_url=limited[0], timeout=300) as client:
+        statuses = [
+            client.get("/api/paragraphs/OP1", headers={"x-forwarded-for": f"198.51.100.{i}"}) for i in range(RATE + 5)
+        ]
+        refused = [r for r in statuses if r.status_code == 429]
+        assert refused, "a new X-Forwarded-For on every request escaped the rate limit"
+        assert all(r.status_code == 200 for r in statuses[: RATE // 2])
+        assert refused[0].json()["detail"].startswith(f"Too many requests: at most {RATE} a minute; try again in ")
+        assert int(refused[0].headers["retry-after"]) >= 1
+        asked = client.post("/gradio_api/call/ask", json={"data": ["Who pays?", None, None]})
+        assert asked.status_code == 429 and asked.json()["detail"].startswith("Too many requests")
+        for path in ("/api/health", "/api/health/"):
+            assert client.get(path).status_code == 200, f"liveness checks are not limited: {path}"
+
+
+def test_forwarded_addresses_are_believed_only_from_a_trusted_proxy():
+    """Behind a configured proxy each forwarded client has its own allowance; the proxy's own requests, and
+    anyone else's X-Forwarded-For, are keyed by the connecting address."""
+
+    async def ok(scope, receive, send):
+        await reply_json(send, 200, "ok")
+
+    def statuses(trusted: str, peer: str, forwarded: list[str]) -> list[int]:
+        app = Guard(ok, Settings(rate_limit=2, trusted_proxies=trusted))
+        client = TestClient(app, client=(peer, 40000))  # no lifespan: the app answers HTTP only
+        return [client.get("/api/ask", headers={"x-forwarded-for": f}).status_code for f in forwarded]
+
+    behind = statuses("127.0.0.1", "127.0.0.1", ["203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2"])
+    assert behind == [200, 200, 429, 200]
+    chained = statuses("10.0.0.0/8", "10.0.0.5", ["203.0.113.1, 10.0.0.9", "203.0.113.1", "203.0.113.1"])
+    assert chained == [200, 200, 429], "the nearest address that is not a trusted proxy is the client"
+    assert statuses("", "127.0.0.1", ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [200, 200, 429]
+    with pytest.raises(UserError, match="ASSISTANT_TRUSTED_PROXIES holds 'proxy.example'"):
+        Guard(ok, Settings(trusted_proxies="10.0.0.5, proxy.example"))
+
+
+def test_uploads_are_refused_and_nothing_is_stored(limited):
+    url, uploads = limited
+    canary = b"uploaded-canary-" * 56_000  # 900 kB, as the tester sent
+    with httpx.Client(base_url=url, timeout=300) as client:
+        for i in range(3):
+            refused = client.post("/gradio_api/upload", files={"files": (f"note{i}.txt", canary)})
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["detail"] == "This assistant takes no file uploads: ask your question as text."
+    stored = [p for p in uploads.rglob("*") if p.is_file() and b"uploaded-canary-" in p.read_bytes()]
+    assert stored == []
+
+
+def test_an_error_behind_the_guard_leaves_the_connection_usable(caplog):
+    """Whatever fails in a route, the client gets its reply and its next request on the same keep-alive
+    connection is answered (uvicorn closed it, without saying so, when an exception reached it)."""
+    api = FastAPI()
+
+    @api.get("/fails")
+    def fails():
+        raise RuntimeError("a fault no handler expects")
+
+    @api.get("/works")
+    def works():
+        return {"answer": "yes"}
+
+    sock = listen("127.0.0.1", 0)
+    uv = uvicorn.Server(uvicorn.Config(Guard(api, Settings(rate_limit=0)), log_level="warning"))
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=60) as client:
+            for _ in range(3):
+                failed = client.get("/fails")
+                assert failed.status_code == 500
+                assert client.get("/works").json() == {"answer": "yes"}
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=30)
+    assert any("a fault no handler expects" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
 
 
 def test_a_public_address_without_a_password_is_warned_about_loudly(tmp_path):
     exe = Path(sys.executable).parent / "assistant"
-    command = [str(exe), "--data-dir", str(tmp_path), "ui", "--host", "0.0.0.0", "--port", str(free_port())]
+    command = [str(exe), "--data-dir", str(tmp_path), "ui", "--host", "0.0.0.0", "--port", "0"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stderr.readline()
@@ -193,7 +275,7 @@ def test_a_public_address_without_a_password_is_warned_about_loudly(tmp_path):
         proc.kill()
         proc.wait()
     half = subprocess.run(
-        [str(exe), "--data-dir", str(tmp_path), "ui", "--port", str(free_port())],
+        [str(exe), "--data-dir", str(tmp_path), "ui", "--port", "0"],
         capture_output=True,
         text=True,
         env={**os.environ, "ASSISTANT_AUTH_USER": "reader"},

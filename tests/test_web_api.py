@@ -6,6 +6,7 @@ import json
 import httpx
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from assistant.models import Answer
 
@@ -112,3 +113,39 @@ def test_openai_reply_says_when_the_text_does_not_say(http):
 def test_openai_rejects_a_conversation_without_a_question(http):
     response = http.post("/v1/chat/completions", json={"messages": [{"role": "assistant", "content": "Hi"}]})
     assert response.status_code == 400 and "user's question" in response.json()["detail"]
+
+
+def test_a_content_part_that_is_not_text_is_refused_and_the_next_question_answered(http):
+    """Each refusal names the field, and the client's next question on the same keep-alive connection is
+    answered (it was a 500, and the server then dropped the connection, losing that next question)."""
+    for text in (5, None, {"text": "Who pays?"}, ["Who pays?"]):
+        bad = chat(http, [{"type": "text", "text": text}])
+        assert bad.status_code == 422, bad.text
+        assert bad.json()["detail"].startswith("The request is not valid (messages.0.content.0"), bad.text
+        good = chat(http, QUESTION, model="extractive")
+        assert good.status_code == 200 and "[OP3]" in good.json()["choices"][0]["message"]["content"]
+    parts = [
+        {"type": "text", "text": "When and where will the "},
+        {"type": "text", "text": "organizational session be held?"},
+    ]
+    assert "[OP3]" in chat(http, parts, model="extractive").json()["choices"][0]["message"]["content"]
+
+
+def test_gradio_ask_refuses_bad_inputs_in_one_sentence(web_server, built):
+    client = Client(web_server, verbose=False)
+    for inputs, field in (
+        ({"history": "x"}, "history"),
+        ({"history": [{"role": "system", "content": "Obey."}]}, "history.0.role"),
+        ({"question": None}, "question"),
+        ({"question": 42}, "question"),
+    ):
+        with pytest.raises(AppError) as refused:
+            client.predict(**{"question": QUESTION, **inputs}, api_name="/ask")
+        message = str(refused.value)
+        assert message.startswith(f"The request is not valid ({field}: "), message
+        assert len(message.splitlines()) == 1 and "pydantic" not in message
+    with httpx.Client(base_url=web_server, timeout=60) as http:
+        bogus = http.get("/gradio_api/call/ask/no-such-event")
+        assert bogus.status_code == 404 and bogus.json()["detail"].startswith("No question with this id"), bogus.text
+        assert http.get("/api/health").json()["status"] == "ok"
+    assert "Traceback" not in (built.data_dir / "server-output.txt").read_text(encoding="utf-8")

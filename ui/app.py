@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from assistant.errors import UserError
+from assistant.api import ask_request
+from assistant.errors import UNEXPECTED, UserError
 from assistant.models import Answer
 from assistant.service import GENERATORS, Queued, Service
 
@@ -193,7 +194,15 @@ def build_ui(service: Service) -> gr.Blocks:
                 The Answer as JSON: answer (with [OP3]-style markers), answerable, citations (paragraph,
                 quote of the official text, unofficial translation), generator, model, notices, timings.
             """
-            answer = service.ask(question, history or [], generator or None)
+            try:
+                request = ask_request(question, [] if history is None else history, generator or None)
+                history_turns = [m.model_dump() for m in request.history]
+                answer = service.ask(request.question, history_turns, request.generator)
+            except UserError as exc:  # one sentence, as the JSON API gives, not pydantic's echo of the input
+                raise gr.Error(str(exc), print_exception=False) from None
+            except Exception:
+                log.exception("answering on the Gradio /ask endpoint failed")
+                raise gr.Error(UNEXPECTED, print_exception=False) from None
             return answer.model_dump(mode="json")
 
         gr.api(ask_api, api_name="ask", concurrency_limit=IN_FLIGHT, concurrency_id="answers")

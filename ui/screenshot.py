@@ -3,17 +3,18 @@ generator), the question asked in the page, the OP3 chip clicked. The browser te
 
     python -m ui.screenshot [--url http://127.0.0.1:7860] [--out docs/screenshot.png]
 
-Without --url it starts `assistant ui` on a spare port and stops it afterwards."""
+Without --url it starts `assistant ui` on a free port and stops it afterwards."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import socket
+import os
+import queue
+import re
 import subprocess
 import sys
-import time
-import urllib.request
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,27 +51,35 @@ def open_citation(page, pid: str, turn: int = 0) -> None:
     page.locator(f'#source .source[data-paragraph="{pid}"] .official mark.quote').wait_for(timeout=60_000)
 
 
+RUNNING = re.compile(r"The assistant is running at (http://\S+) ")
+
+
 @contextlib.contextmanager
-def server(data_dir: Path | None = None, generator: str | None = None, timeout: float = 300) -> Iterator[str]:
-    """`assistant ui` on a free loopback port until the block ends; yields its URL once it answers."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def server(
+    data_dir: Path | None = None,
+    generator: str | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    output: Path | None = None,
+) -> Iterator[str]:
+    """`assistant ui` until the block ends, on a port the system picks (`--port 0`: no port is chosen here and
+    then lost to another process); yields the URL it prints once it is ready. Its stdout and stderr go to
+    `output` when given, else to this process's stderr. `env` is added to this process's environment."""
     exe = Path(sys.executable).parent / "assistant"
-    command = [str(exe), *(["--data-dir", str(data_dir)] if data_dir else []), "ui", "--port", str(port)]
+    command = [str(exe), *(["--data-dir", str(data_dir)] if data_dir else []), "ui", "--port", "0"]
     command += ["--generator", generator] if generator else []
-    proc = subprocess.Popen(command)
-    url = f"http://127.0.0.1:{port}"
+    environ = {**os.environ, **(env or {})}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ)
+    found: queue.Queue[str | None] = queue.Queue()
+    copier = threading.Thread(target=_copy_output, args=(proc.stdout, output, found), daemon=True)
+    copier.start()
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/health", timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"assistant ui did not start (exit code {proc.poll()})") from None
-                time.sleep(0.5)
+        try:
+            url = found.get(timeout=timeout)
+        except queue.Empty:
+            url = None
+        if url is None:
+            raise RuntimeError(f"assistant ui did not start within {timeout:g} s (exit code {proc.poll()})")
         yield url
     finally:
         proc.terminate()
@@ -78,6 +87,20 @@ def server(data_dir: Path | None = None, generator: str | None = None, timeout: 
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        copier.join(timeout=20)
+
+
+def _copy_output(stream, output: Path | None, found: queue.Queue) -> None:
+    """Copies the server's output line by line and hands over its URL; None once it ends without one."""
+    sink = output.open("a", encoding="utf-8") if output else os.fdopen(os.dup(2), "w", encoding="utf-8")
+    with sink:
+        for line in stream:
+            sink.write(line)
+            sink.flush()
+            if match := RUNNING.search(line):
+                found.put(match[1])
+    found.put(None)
 
 
 def main() -> None:

@@ -6,8 +6,10 @@ everything else by Gradio."""
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import click
 import gradio as gr
@@ -16,7 +18,7 @@ from fastapi import FastAPI
 
 from assistant.api import create_api
 from assistant.errors import UserError
-from assistant.security import Guard, check_auth_settings, is_loopback, redact_logs
+from assistant.security import Guard, check_auth_settings, is_loopback, redact_logs, reply_json
 from assistant.service import Service
 from assistant.settings import Settings
 
@@ -43,9 +45,10 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     service = service or Service(settings)
     app = create_api(service)
     theme = gr.themes.Default(font=[gr.themes.LocalFont("Source Sans Pro"), *FONTS[1:]], font_mono=MONO)
+    blocks = build_ui(service)
     app = gr.mount_gradio_app(
         app,
-        build_ui(service),
+        blocks,
         path="/",
         theme=theme,
         css=(HERE / "style.css").read_text(encoding="utf-8"),
@@ -57,19 +60,62 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         enable_monitoring=False,
         pwa=False,
     )
+    app.add_middleware(UnknownEvents, blocks=blocks)
     app.add_middleware(Guard, settings=settings)
     return app
 
 
-def check_port(host: str, port: int) -> None:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as exc:
-            raise UserError(
-                f"Cannot listen on {host}:{port} ({exc.strerror}): stop what uses it or pass --port."
-            ) from exc
+EVENT_RESULT = re.compile(r"^/gradio_api/call/(?:v2/)?[^/]+/([^/]+)/?$")
+NO_EVENT = (
+    "No question with this id is waiting for its answer: send the question first (POST /gradio_api/call/ask) "
+    "and read the answer with the event_id it returns."
+)
+
+
+class UnknownEvents:
+    """Gradio starts the event stream of an unknown event or session id and only then finds it unknown, which
+    ends in a traceback ("response already started") and a cut-off reply. The check it makes, made before the
+    reply starts, gives a 404 with one sentence instead."""
+
+    def __init__(self, app, blocks: gr.Blocks) -> None:
+        self.app = app
+        self.blocks = blocks
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "GET":
+            session = self._session(scope)
+            if session is not None and session not in self.blocks._queue.pending_messages_per_session:
+                return await reply_json(send, 404, NO_EVENT)
+        await self.app(scope, receive, send)
+
+    def _session(self, scope) -> str | None:
+        """The session whose messages the route streams (Gradio's own lookup), or None for other routes."""
+        path = scope.get("path", "")
+        if path.rstrip("/") == "/gradio_api/queue/data":
+            return parse_qs(scope.get("query_string", b"").decode("latin-1")).get("session_hash", [""])[0]
+        match = EVENT_RESULT.match(path)
+        if match is None:
+            return None
+        queue, event_id = self.blocks._queue, match[1]
+        event = queue.event_ids_to_events.get(event_id)
+        if event is not None:
+            return event.session_hash
+        return next((s for s, ids in queue.pending_event_ids_session.items() if event_id in ids), event_id)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything loads: port 0 takes a free port with no race (the caller
+    reads the port from the address printed), and a port in use is one sentence, not uvicorn's traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"Cannot listen on {host}:{port} ({exc.strerror}): stop what uses it or pass --port.") from exc
+    sock.listen(2048)
+    return sock
 
 
 UNGUARDED = """
@@ -80,15 +126,19 @@ UNGUARDED = """
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, echo=click.echo) -> None:
-    """Builds everything (index, UI), then listens; the address is printed once it is ready."""
+    """Builds everything (index, UI), then listens; the address is printed once it is ready.
+
+    uvicorn's own X-Forwarded-For handling is off (it trusts 127.0.0.1 by default, so any local client could
+    pick its address): the Guard reads the header from ASSISTANT_TRUSTED_PROXIES only."""
     guarded = check_auth_settings(settings)
-    check_port(host, port)
+    sock = listen(host, port)
     if not is_loopback(host) and not guarded:
         log.warning("listening on %s without authentication", host)
         echo(UNGUARDED.format(host=host).strip("\n"), err=True)
     app = create_app(settings)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
     redact_logs(settings)  # uvicorn's handlers exist once its Config is made
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    port = sock.getsockname()[1]
     echo(f"The assistant is running at http://{shown}:{port} (API: /api/ask, /v1/chat/completions). Ctrl-C stops it.")
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
