@@ -116,6 +116,12 @@ class E5Embeddings(Embeddings):
         with self._turns.turn(min(len(text), self.query_tokens * 4)):
             return np.asarray(self._model.query(self._head(text))).tolist()
 
+    def whole_word(self, word: str) -> bool:
+        """Whether the engine reads `word` as one piece of its multilingual vocabulary: a word of one of
+        its hundred languages, where keyboard mash ("asdfgh", "zxcvb") falls apart into several."""
+        with self._turns.turn(len(word)):
+            return self._model.token_count(word, True) == self._model.token_count("", True)
+
     def _head(self, text: str) -> str:
         """The longest start of `text` that the engine reads as at most `query_tokens` tokens (its
         prefix and specials included). A piece is a word or less, so the first cut by characters keeps
