@@ -34,6 +34,11 @@ NEAREST = {
     "en": "The nearest paragraphs, for reference only (they do not answer the question): {ids}.",
     "zh": "最接近的段落（仅供参考，并不回答这个问题）：{ids}。",
 }
+NOTHING_TO_ASK = {
+    "en": "There is no question here to answer: ask a question about the resolution, such as “Who pays for the "
+    "participation of developing countries?”.",
+    "zh": "这里没有可以回答的问题：请就决议提一个问题，例如“谁负担发展中国家代表的参与费用？”。",
+}
 QUOTED = "The model's answer did not cite the best paragraph retrieved; its words follow the answer."
 FALLBACK = "The {name} generator failed ({reason}); this answer is extractive."
 
@@ -82,6 +87,9 @@ class AnswerChain(Runnable[dict, Answer]):
         history = [Message.model_validate(m) for m in input.get("history") or []]
         lang = detect_language(question)
         notices = [notice] if notice else []
+        if not self.retriever.asks_something(question):
+            yield self._nothing_to_ask(question, lang, notices, started)
+            return
 
         t0 = time.perf_counter()
         query = standalone(question, history)
@@ -180,6 +188,20 @@ class AnswerChain(Runnable[dict, Answer]):
             notices=list(notices),
             timings=timings,
             draft=draft,
+        )
+
+    def _nothing_to_ask(self, question: str, lang: Lang, notices: list[str], started: float) -> Answer:
+        """Symbols, digits, emoji or keyboard mash: no paragraph is near them, so none is shown."""
+        return Answer(
+            question=question,
+            answer=NOTHING_TO_ASK[lang],
+            answerable=False,
+            language=lang,
+            citations=[],
+            generator="extractive",
+            model=None,
+            notices=notices,
+            timings=Timings(total_ms=_ms(started)),
         )
 
     def _not_said(self, question, lang, evidence, note, notices, timings, started, name, model) -> Answer:

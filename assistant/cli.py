@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -29,8 +30,41 @@ def _setup_logging(settings: Settings) -> None:
     root.setLevel(logging.INFO)
 
 
+PIPE_CLOSED = 141  # what a shell reports for a process ended by SIGPIPE, as `yes | head` is
+
+
+def _mute_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of the unwritten rest fails no more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _writing_stdout(exc: BaseException) -> bool:
+    """Whether the error arose in printing to stdout (click.echo without err), not in reading the
+    index, the log or a model: only then is it the output's fault."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is click.utils.echo.__code__ and tb.tb_frame.f_locals.get("err") is False:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _output_failed(exc: OSError) -> None:
+    """A closed pipe ends the command quietly; a full disk or a read-only descriptor loses the answer,
+    and the user must hear so."""
+    _mute_stdout()
+    if isinstance(exc, BrokenPipeError):
+        sys.exit(PIPE_CLOSED)
+    log.info("stdout failed", exc_info=True)
+    click.echo(f"Error: The output cannot be written ({exc.strerror or exc}): check where it goes.", err=True)
+    sys.exit(1)
+
+
 class Cli(click.Group):
-    """Turns any error into one sentence; the traceback goes to the log file."""
+    """Turns any error into one sentence; the traceback goes to the log file. A reader that closes the
+    pipe (`assistant ask - | head`) ends the command quietly, as it ends any Unix tool."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -42,6 +76,8 @@ class Cli(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:
+            if isinstance(exc, OSError) and _writing_stdout(exc):
+                _output_failed(exc)
             log.exception("unexpected error")
             detail = redact(f"{type(exc).__name__}: {exc}", secrets_of(ctx.obj or Settings()))
             click.echo(f"Error: {detail} (details in the log file).", err=True)
@@ -53,6 +89,8 @@ class Cli(click.Group):
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None) -> None:
     """Ask questions about UN draft resolution A/C.3/74/L.11/Rev.1 and get cited paragraphs."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`): every answer would vanish in silence
+        raise UserError("The standard output is closed: send the output to a terminal, a file or a pipe.")
     settings = Settings(**({"data_dir": data_dir} if data_dir else {}))
     _setup_logging(settings)
     ctx.obj = settings

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def make_embedder(settings: Settings) -> E5Embeddings:
-    return E5Embeddings(settings.embed_threads, cache_path=settings.embedding_cache)
+    return E5Embeddings(settings.embed_threads, cache_path=settings.embedding_cache, query_tokens=settings.query_tokens)
 
 
 def make_store(settings: Settings) -> Store:

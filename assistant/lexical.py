@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -26,6 +27,10 @@ STOPWORDS = frozenset(
     " this to was were what when where which who whom why will with about into any can".split()
     + "所 的 了 和 是 在 吗 呢 什么 哪 哪些 哪个 如何 怎么 怎样 为什么 是否 有 没有 这 那 该 其".split()
 )
+
+
+ASCII_WORD = re.compile(r"[A-Za-z]+")
+IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _stem(word: str) -> str:
@@ -127,3 +132,36 @@ class BM25:
                 rows, weights = self.postings[term]
                 values[rows] += weights  # a term's rows are distinct, so fancy-index += adds each once
         return Scores(values)
+
+
+class Vocabulary:
+    """What the index can read in a question, to tell a question from a string that asks nothing
+    ("asdfgh qwerty", "😀", "?", "1234567890", a line of U+FFFD from bytes that were not UTF-8).
+
+    A question asks something when it holds a term, word or ideograph of the index, or a word that the
+    multilingual embedder reads whole (one piece of its vocabulary: "Wer zahlt?"), or a letter of any
+    other script or with a diacritic (Arabic, Cyrillic, "développement"), which is left to the embedder.
+    Digits, symbols, emoji and replacement characters alone ask nothing."""
+
+    def __init__(self, docs: list[str], terms: set[str], whole_word: Callable[[str], bool] | None = None) -> None:
+        self.terms = terms
+        self.words = {w.lower() for doc in docs for w in ASCII_WORD.findall(doc)} | STOPWORDS
+        self.ideographs = {c for doc in docs for c in IDEOGRAPH.findall(doc)}
+        self.whole_word = whole_word or (lambda word: False)
+
+    def asks_something(self, question: str) -> bool:
+        text = unicodedata.normalize("NFKC", question)
+        return (
+            any(t in self.terms for t in tokenize(text))
+            or any(c in self.ideographs for c in IDEOGRAPH.findall(text))
+            or any(self._known(w) for w in ASCII_WORD.findall(text))
+            or any(_other_letter(c) for c in text)
+        )
+
+    def _known(self, word: str) -> bool:
+        return word.lower() in self.words or (len(word) >= 3 and self.whole_word(word))
+
+
+def _other_letter(ch: str) -> bool:
+    """A letter that is neither ASCII nor an ideograph: a script the index does not hold word by word."""
+    return unicodedata.category(ch).startswith("L") and not ch.isascii() and not IDEOGRAPH.match(ch)

@@ -20,7 +20,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from .errors import BadInput
 from .facts import SYMBOL, YEAR
-from .lexical import BM25, Scores
+from .lexical import BM25, Scores, Vocabulary
 from .models import Chunk, Hit
 from .references import missing_note, named_paragraphs
 from .refs import LATER_EVENTS, RESOLUTION, Ref, scope_id
@@ -99,6 +99,7 @@ class HybridRetriever(BaseRetriever):
     _chunks: dict[str, Chunk] = PrivateAttr(default_factory=dict)
     _order: list[str] = PrivateAttr(default_factory=list)
     _bm25: BM25 | None = PrivateAttr(default=None)
+    _vocabulary: Vocabulary | None = PrivateAttr(default=None)
     _texts: dict[tuple[str, str], dict[str, str]] = PrivateAttr(default_factory=dict)
     _first: dict[tuple[str, str], Chunk] = PrivateAttr(default_factory=dict)
     _scope_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -111,6 +112,8 @@ class HybridRetriever(BaseRetriever):
         self._chunks = {c.id: c for c in chunks}
         self._order = [c.id for c in chunks]
         self._bm25 = BM25([c.indexed for c in chunks])
+        whole_word = getattr(self.embedder, "whole_word", None)
+        self._vocabulary = Vocabulary([c.indexed for c in chunks], set(self._bm25.postings), whole_word)
         texts: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for c in chunks:
             if c.view == "text":
@@ -130,6 +133,13 @@ class HybridRetriever(BaseRetriever):
         if self._bm25 is None:
             self.load()
         return dict(self._texts)
+
+    def asks_something(self, question: str) -> bool:
+        """False for a string with nothing the index or the embedder could search by (lexical.Vocabulary),
+        unless it names a paragraph ("OP3")."""
+        if self._bm25 is None:
+            self.load()
+        return self._vocabulary.asks_something(question) or bool(named_paragraphs(question))
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         return self.retrieve(question, k)[0]

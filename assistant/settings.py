@@ -1,13 +1,23 @@
 """The one settings object. Every knob lives here, with a description, so `assistant --help`,
-the README and the environment all speak of the same thing."""
+the README and the environment all speak of the same thing.
+
+Every value is checked, with bounds, when the settings are read: a value out of range fails at
+start-up in one sentence naming the variable, not later as a wrong answer to every question
+(`ASSISTANT_K=0`) or a server that refuses every request (`ASSISTANT_MAX_REQUEST_BYTES=-1`)."""
 
 from __future__ import annotations
 
+import os
+import re
+import typing
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from annotated_types import Ge, Le
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from .errors import BadInput
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +33,11 @@ class Settings(BaseSettings):
         ROOT / "data",
         description="Folder for built state: the embedded Chroma store and caches. Git-ignored.",
     )
-    collection: str = Field("paragraphs", description="Chroma collection that holds the chunks.")
+    collection: str = Field(
+        "paragraphs",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,60}[A-Za-z0-9]$",
+        description="Chroma collection that holds the chunks.",
+    )
     chroma_host: str | None = Field(
         None,
         validation_alias=AliasChoices("CHROMA_HOST", "ASSISTANT_CHROMA_HOST"),
@@ -31,11 +45,15 @@ class Settings(BaseSettings):
     )
     chroma_port: int = Field(
         8000,
+        ge=1,
+        le=65535,
         validation_alias=AliasChoices("CHROMA_PORT", "ASSISTANT_CHROMA_PORT"),
         description="Port of the Chroma server, used only with chroma_host.",
     )
     embed_threads: int = Field(
         1,
+        ge=1,
+        le=64,
         description="CPU threads (OpenMP) for the embedder. One: a query is too short to gain from two, and on two "
         "cores shared with the local model or other jobs two spinning threads made a search 7-18 times slower "
         "(docs/benchmarks.md).",
@@ -44,33 +62,53 @@ class Settings(BaseSettings):
         None, description="Cache of passage embeddings by content hash. Unset: data_dir/cache."
     )
     chunk_tokens: int = Field(
-        400, description="Token budget (cl100k_base) of one chunk; longer paragraphs split on sentence ends."
+        400,
+        ge=50,
+        le=2000,
+        description="Token budget (cl100k_base) of one chunk; longer paragraphs split on sentence ends.",
     )
     ingest_wait: float = Field(
         600.0,
+        ge=0,
+        le=86400,
         description="Seconds an ingest waits for another one running on the same data_dir before giving up.",
     )
-    k: int = Field(5, description="Paragraphs returned by a search.")
-    rrf_k: int = Field(10, description="Constant of reciprocal rank fusion; larger flattens the ranking.")
+    k: int = Field(5, ge=1, le=50, description="Paragraphs returned by a search.")
+    rrf_k: int = Field(
+        10, ge=1, le=1000, description="Constant of reciprocal rank fusion; larger flattens the ranking."
+    )
     lexical_weight: float = Field(
         2.0,
+        ge=0,
+        le=100,
         description="Weight of the BM25 ranking against the dense one (1.0) in the fusion. BM25 over the "
         "text and its expansion is the sharper signal here; the 4-bit embedder breaks ties and bridges "
         "languages.",
     )
-    dense_candidates: int = Field(40, description="Chunks taken from the dense ranking before fusion.")
+    dense_candidates: int = Field(40, ge=1, le=10_000, description="Chunks taken from the dense ranking before fusion.")
     lexical_candidates: int = Field(
         1000,
+        ge=1,
+        le=1_000_000,
         description="Chunks taken from the BM25 ranking before fusion: all of them for one resolution; past a "
         "rank of 1000 a chunk's share of the fusion is too small to matter and sorting them all costs time.",
     )
     scope_ratio: float = Field(
         1.0,
+        ge=0.01,
+        le=100,
         description="A question whose words match a scope note (knowledge/scope.yaml) at least this many times "
         "as well as the best paragraph is answered 'the text does not say'.",
     )
+    query_tokens: int = Field(
+        64,
+        ge=8,
+        le=510,
+        description="Tokens of a question the embedder reads (its start): the embedder's time grows with each "
+        "one, and it answers one question at a time. No evaluation question is longer than 58.",
+    )
     max_query_chars: int = Field(
-        2000, description="Longer questions are truncated to this many characters, with a warning."
+        2000, ge=100, le=100_000, description="Longer questions are truncated to this many characters, with a warning."
     )
 
     generator: Literal["auto", "local", "openai", "extractive"] = Field(
@@ -82,16 +120,18 @@ class Settings(BaseSettings):
         description="Folder of the prompt files (answer.zh.md, answer.en.md, context.md) to use instead of the ones "
         "shipped inside the package (assistant/prompts/).",
     )
-    context_paragraphs: int = Field(3, description="Retrieved paragraphs given to an LLM generator.")
+    context_paragraphs: int = Field(3, ge=1, le=10, description="Retrieved paragraphs given to an LLM generator.")
     model_path: Path | None = Field(
         None,
         description="GGUF file of the local generator. Unset: data_dir/models/, installed by "
         "`assistant model install` and checked against its sha256.",
     )
-    llm_threads: int = Field(2, description="CPU threads of the local model.")
-    llm_context: int = Field(4096, description="Context window (tokens) of the local model.")
-    llm_timeout: float = Field(60.0, description="Seconds before an LLM call is abandoned for the fallback.")
-    max_answer_tokens: int = Field(200, description="Longest answer an LLM may write, in tokens.")
+    llm_threads: int = Field(2, ge=1, le=64, description="CPU threads of the local model.")
+    llm_context: int = Field(4096, ge=512, le=131_072, description="Context window (tokens) of the local model.")
+    llm_timeout: float = Field(
+        60.0, ge=0.1, le=3600, description="Seconds before an LLM call is abandoned for the fallback."
+    )
+    max_answer_tokens: int = Field(200, ge=16, le=4096, description="Longest answer an LLM may write, in tokens.")
     openai_base_url: str | None = Field(
         None,
         validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"),
@@ -115,10 +155,15 @@ class Settings(BaseSettings):
     )
     auth_password: SecretStr | None = Field(None, description="Password for auth_user; never logged or shown.")
     max_request_bytes: int = Field(
-        1_048_576, description="Largest request body the server accepts; larger ones get 413 and one sentence."
+        1_048_576,
+        ge=1024,
+        le=1_073_741_824,
+        description="Largest request body the server accepts; larger ones get 413 and one sentence.",
     )
     rate_limit: int = Field(
         300,
+        ge=0,
+        le=100_000,
         description="Requests per minute one client (its user, else its address) may make to /api/* and /v1/* "
         "(not /api/health) and POSTs to /gradio_api/* (where the web UI and gradio_client ask), a burst of that "
         "many, refilled evenly; more get 429. 0: no limit.",
@@ -140,9 +185,33 @@ class Settings(BaseSettings):
         description="File formats asked of the document system, in order: DOCX keeps paragraphs and footnotes "
         "exactly; PDF is the fallback for documents without one.",
     )
-    fetch_timeout: float = Field(30.0, description="Seconds to wait for the document system to connect or send.")
-    fetch_retries: int = Field(3, description="Attempts per file before giving up (timeouts, 5xx, cut-off bodies).")
-    fetch_backoff: float = Field(1.0, description="Seconds before the second attempt; doubled before each further one.")
+    fetch_timeout: float = Field(
+        30.0, ge=0.1, le=3600, description="Seconds to wait for the document system to connect or send."
+    )
+    fetch_retries: int = Field(
+        3, ge=1, le=20, description="Attempts per file before giving up (timeouts, 5xx, cut-off bodies)."
+    )
+    fetch_backoff: float = Field(
+        1.0, ge=0, le=600, description="Seconds before the second attempt; doubled before each further one."
+    )
+
+    def __init__(self, **values: Any) -> None:
+        """Values from the environment or `values`; a bad one is a BadInput naming its variable."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise BadInput(_invalid(exc.errors()[0])) from exc
+        except SettingsError as exc:  # a list that is not JSON
+            name = re.search(r'field "(\w+)"', str(exc))
+            field = name.group(1) if name else "fetch_formats"
+            raise BadInput(f"{env_name(field)} must be {accepts(field)}.") from exc
+
+    @field_validator("openai_base_url", "ods_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^\s/]+", value):
+            raise ValueError("an http:// or https:// address")
+        return value
 
     @property
     def sources_dir(self) -> Path:
@@ -156,3 +225,57 @@ class Settings(BaseSettings):
     @property
     def embedding_cache(self) -> Path:
         return (self.cache_dir or self.data_dir / "cache") / "embeddings.sqlite3"
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a field: of its aliases, the one set, else the first."""
+    alias = Settings.model_fields[field].validation_alias
+    if not isinstance(alias, AliasChoices):
+        return f"ASSISTANT_{field.upper()}"
+    present = {name.upper() for name in os.environ}
+    return next((c for c in alias.choices if c.upper() in present), alias.choices[0])
+
+
+def accepts(field: str) -> str:
+    """What a field accepts, in words: 'a whole number from 1 to 50', 'one of auto, local or extractive'."""
+    info = Settings.model_fields[field]
+    low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
+    high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+    kind = next((t for t in (int, float) if t in (info.annotation, *typing.get_args(info.annotation))), None)
+    if kind is not None and low is not None:
+        return f"a whole number from {low} to {high}" if kind is int else f"a number from {low:g} to {high:g}"
+    choices = [str(a) for a in typing.get_args(info.annotation) if isinstance(a, str)]
+    if typing.get_origin(info.annotation) is list:
+        choices = [str(a) for a in typing.get_args(typing.get_args(info.annotation)[0])]
+        return f"a JSON list of {_or(choices)}, such as {_json_list(info.default)}"
+    if choices:
+        return f"one of {_or(choices)}"
+    if field == "collection":
+        return "3 to 62 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit"
+    return "a valid value"
+
+
+def _invalid(error: dict) -> str:
+    """One sentence for a pydantic error: the variable, what it accepts and, unless secret, what it got."""
+    aliases = {
+        choice: name
+        for name, info in Settings.model_fields.items()
+        if isinstance(info.validation_alias, AliasChoices)
+        for choice in info.validation_alias.choices
+    }
+    where = str(error["loc"][0]) if error["loc"] else ""
+    field = aliases.get(where, where)
+    if field not in Settings.model_fields:
+        return f"A setting is not valid ({error['msg']}): check the ASSISTANT_* environment variables."
+    wanted = str(error["ctx"]["error"]) if error["type"] == "value_error" else accepts(field)
+    secret = SecretStr in typing.get_args(Settings.model_fields[field].annotation)
+    got = "" if secret else f" (got {str(error['input'])[:60]!r})"
+    return f"{env_name(field)} must be {wanted}{got}."
+
+
+def _or(choices: list[str]) -> str:
+    return ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
+
+
+def _json_list(values: list[str]) -> str:
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"

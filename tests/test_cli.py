@@ -1,6 +1,12 @@
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from conftest import run_cli
+
+PIPE_CLOSED = 141  # what a shell reports for a process ended by SIGPIPE
 
 
 def test_search_json(built):
@@ -72,3 +78,35 @@ def test_unreachable_chroma_server_is_one_sentence(tmp_path):
     )
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert out.stderr.strip().startswith("Error: Cannot reach the Chroma server at 127.0.0.1:")
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(built):
+    """`assistant ask - | head -c 10`: the rest of the answers has nowhere to go, as with any Unix tool."""
+    exe = Path(sys.executable).parent / "assistant"
+    proc = subprocess.Popen(
+        [str(exe), "--data-dir", str(built.data_dir), "ask", "-", "--generator", "extractive"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdin.write(b"Who pays for the delegates?\n" * 20)
+    proc.stdin.close()
+    assert proc.stdout.read(10) == b'{"question'
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) in (0, PIPE_CLOSED), stderr
+    assert "Error" not in stderr and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_an_output_that_cannot_be_written_is_an_error(built):
+    exe = Path(sys.executable).parent / "assistant"
+    command = [str(exe), "--data-dir", str(built.data_dir), "ask", "Who pays?", "--generator", "extractive"]
+    with open("/dev/full", "w") as full:
+        out = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert out.returncode == 1
+    assert out.stderr.strip() == "Error: The output cannot be written (No space left on device): check where it goes."
+    closed = subprocess.run(command, stderr=subprocess.PIPE, text=True, timeout=300, preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 1
+    assert closed.stderr.strip() == (
+        "Error: The standard output is closed: send the output to a terminal, a file or a pipe."
+    )

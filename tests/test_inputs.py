@@ -110,3 +110,39 @@ def test_api_refuses_malformed_requests_in_one_sentence(http):
             assert detail.startswith("The request body is not readable JSON in UTF-8"), detail
     chat = http.post("/v1/chat/completions", json={"messages": "who pays"})
     assert chat.status_code == 422 and _one_sentence(chat.json()["detail"])
+
+
+NOTHING = ["asdfgh qwerty zxcvb", "😀", "?", "1234567890", "@#$%^&*", "\ufffd\ufffd\ufffd"]
+# Real questions with no English or Chinese word of the text: other scripts, German, a paragraph ID, a symbol.
+SOMETHING = [
+    HOSTILE[1],
+    HOSTILE[2],
+    "Wer bezahlt die Teilnahme der Delegierten?",
+    "OP3",
+    "A/74/130",
+    "钱？",
+]
+
+
+def _nothing_to_ask(reply: dict) -> bool:
+    return reply["answerable"] is False and reply["citations"] == [] and "ask a question about the" in reply["answer"]
+
+
+def test_nothing_to_ask_gets_one_reply_saying_so_in_the_cli_and_the_api(built, http):
+    """Symbols, digits, emoji, keyboard mash and a line of bytes that are not UTF-8 are no question: the
+    reply says to ask one, cites nothing, and the CLI and the API give the same reply."""
+    stdin = ("\n".join(NOTHING[:-1]) + "\n").encode() + b"\xff\xfe\xfd\n"
+    exe = Path(sys.executable).parent / "assistant"
+    command = [str(exe), "--data-dir", str(built.data_dir), "ask", "-", "--generator", "extractive"]
+    out = subprocess.run(command, input=stdin, capture_output=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    cli = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert len(cli) == len(NOTHING)
+    for question, reply in zip(NOTHING, cli, strict=True):
+        assert _nothing_to_ask(reply), (question, reply)
+        api = http.post("/api/ask", json={"question": question, "generator": "extractive"})
+        assert api.status_code == 200 and api.json()["answer"] == reply["answer"], (question, api.text)
+        assert _nothing_to_ask(api.json())
+    for question in SOMETHING:  # no false refusal
+        reply = http.post("/api/ask", json={"question": question, "generator": "extractive"}).json()
+        assert not _nothing_to_ask(reply) and reply["citations"], (question, reply)
