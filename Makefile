@@ -105,10 +105,14 @@ bench-install: $(BENCH_STAMP)
 bench-search: index
 	$(BIN)/python benchmarks/search_latency.py
 
-## 500 questions through the HTTP API from 8 concurrent clients (extractive generator): zero errors, every
-## reply the one its question gets alone, server memory at the end within 10 % of the start. Before releases.
-soak: index
+## Three soaks through the HTTP API, one after the other: 500 questions from 8 concurrent clients (extractive
+## generator); 50 from 2 clients with the local model (10 distinct questions: each answer takes seconds); 500
+## from 8 clients against a Chroma server (`chroma run` on 127.0.0.1). Zero errors, no mixed-up reply, server
+## memory at the end within 10 % of the start. Before releases (docs/reliability.md).
+soak: index model
 	nice -n 10 $(BIN)/python benchmarks/soak.py --questions 500 --clients 8 --generator extractive
+	nice -n 10 $(BIN)/python benchmarks/soak.py --questions 50 --clients 2 --generator local --distinct 10
+	nice -n 10 $(BIN)/python benchmarks/soak.py --questions 500 --clients 8 --generator extractive --chroma-server
 
 bench-baseline: index model bench-install
 	$(NICE) $(BIN)/python benchmarks/baseline.py

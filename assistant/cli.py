@@ -304,10 +304,9 @@ def model_install(settings: Settings) -> None:
 @click.pass_obj
 def model_check(settings: Settings) -> None:
     """Verify the installed model file against its sha256."""
-    from .llm import check_model, local_model_path
+    from .llm import model_status
 
-    check_model(local_model_path(settings))
-    click.echo(f"The model at {local_model_path(settings)} is installed and intact.")
+    click.echo(model_status(settings))
 
 
 @main.command("eval-retrieval")

@@ -48,6 +48,8 @@ def check_model(path: Path, expected: str = MODEL_SHA256) -> None:
     the file with its size and mtime, so later starts cost a stat, not a 1 GB read."""
     if not path.exists():
         raise ModelUnavailable(f"The local model is not installed at {path}: run `assistant model install`.")
+    if not path.is_file():
+        raise ModelUnavailable(f"{path} is a folder, not the model file: move it, then run `assistant model install`.")
     stat = path.stat()
     stamp = path.with_suffix(".verified")
     mark = f"{expected} {stat.st_size} {stat.st_mtime_ns}"
@@ -58,6 +60,26 @@ def check_model(path: Path, expected: str = MODEL_SHA256) -> None:
             f"The model file {path} is corrupt (wrong sha256): delete it and run `assistant model install`."
         )
     stamp.write_text(mark)
+
+
+def check_other_model(path: Path) -> None:
+    """A model chosen with ASSISTANT_MODEL_PATH has no published sha256: it must at least be a GGUF file."""
+    if not path.is_file():
+        raise ModelUnavailable(f"No model file at {path}: set ASSISTANT_MODEL_PATH to a GGUF file.")
+    with path.open("rb") as fh:
+        if fh.read(4) != b"GGUF":
+            raise ModelUnavailable(f"{path} is not a GGUF model file: set ASSISTANT_MODEL_PATH to a GGUF file.")
+
+
+def model_status(settings: Settings) -> str:
+    """What `assistant model check` says. Only the packaged model has a sha256 to check against: calling
+    another model "corrupt" would tell its owner to delete a good file."""
+    path = local_model_path(settings)
+    if path.name != MODEL_FILE:
+        check_other_model(path)
+        return f"The model at {path} is a GGUF file; it is not the packaged model, so it has no sha256 to check."
+    check_model(path)
+    return f"The model at {path} is installed and intact."
 
 
 def install_model(settings: Settings, echo=print) -> Path:
@@ -157,8 +179,8 @@ def chat_model(settings: Settings, generator: str):
         model = local_model_path(settings)
         if model.name == MODEL_FILE:
             check_model(model)
-        elif not model.exists():
-            raise ModelUnavailable(f"No model file at {model}: set ASSISTANT_MODEL_PATH to a GGUF file.")
+        else:
+            check_other_model(model)
         server = local_server(model, settings)
         return ChatOpenAI(base_url=server.base_url, api_key="local", model=model.stem, **common)
     if not settings.openai_base_url and not settings.openai_api_key:

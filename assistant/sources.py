@@ -386,6 +386,11 @@ def document_view(settings: Settings, symbol: str) -> DocumentView:
     symbol = canonical_symbol(settings, symbol)
     entries = [e for e in load_catalogue(settings.knowledge_dir).values() if fetch_symbol(e) == symbol]
     docs = [d for lang in LANGS if (d := load_document(settings, symbol, lang))]
+    if not entries and not docs:  # else it would be shown as "metadata only" with no metadata at all
+        raise BadInput(
+            f"{symbol} is not a document the resolution cites, and no text of it was added: "
+            "`assistant sources list` shows the documents it cites."
+        )
     paragraphs: dict[str, ViewParagraph] = {}
     for doc in docs:
         for p in doc.paragraphs:

@@ -99,6 +99,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Answers every request with `reply`."""
         _sse(self, iter([self.reply]))
 
+    def slow(self, body: dict) -> None:
+        """Answers every request with `reply`, a word every `pause` seconds, as a model on a busy CPU does."""
+        _sse(self, (word + " " for word in self.reply.split(" ")), pause=self.pause)
+
     def recording(self, body: dict) -> None:
         """Keeps each request's messages (in `received`) and answers that the text does not say."""
         self.received.append(body.get("messages", []))
@@ -106,10 +110,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(behaviour: str, received: list | None = None, reply: str = "") -> Iterator[str]:
-    """One of the HTTP behaviours above (trickling, key_echoing, obedient, scripted, recording), as an
+def serving(behaviour: str, received: list | None = None, reply: str = "", pause: float = 0.0) -> Iterator[str]:
+    """One of the HTTP behaviours above (trickling, key_echoing, obedient, scripted, slow, recording), as an
     OpenAI base URL."""
-    attributes = {"behaviour": behaviour, "received": received if received is not None else [], "reply": reply}
+    received = received if received is not None else []
+    attributes = {"behaviour": behaviour, "received": received, "reply": reply, "pause": pause}
     handler = type("Handler", (_Handler,), attributes)
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True

@@ -107,3 +107,58 @@ def test_document_tab_filters_and_links_footnotes(page):
     page.locator('#doc-PP6 sup.fn a[href="#doc-FN1"]').first.click()
     assert page.evaluate("location.hash") == "#doc-FN1"
     assert page.locator("#doc-FN1").is_visible()
+
+
+def test_a_second_turn_answers_the_follow_up_with_working_chips(page):
+    ask(page, "When is the organizational session?")
+    ask(page, "And where?")
+    answers = page.locator("#chat .answer")
+    assert answers.count() == 2 and "New York" in answers.nth(1).inner_text()
+    assert page.locator('#chat .answer button.chip[value^="1:"]').first.get_attribute("value") == "1:OP3"
+    open_citation(page, "OP3", turn=1)
+    quote = page.locator('#source .source[data-paragraph="OP3"] mark.quote').first
+    assert "纽约" in quote.inner_text()
+    earlier = [
+        v
+        for v in page.locator('#chat button.chip[value^="0:"]').evaluate_all("nodes => nodes.map(n => n.value)")
+        if v != "0:OP3"
+    ]
+    assert earlier, "the first answer should cite more than OP3"
+    open_citation(page, earlier[0].split(":", 1)[1], turn=0)  # the first answer's chips still work
+
+
+def test_a_model_draft_is_shown_greyed_then_replaced_by_the_verified_answer(browser, built, monkeypatch):
+    """The openai generator against a model server that writes a word every 0.4 s: the page shows the
+    words as a greyed draft while they arrive, then the verified answer with its chips in its place."""
+    from model_servers import serving
+
+    from ui.screenshot import server
+
+    reply = "The ad hoc committee shall convene a three-day organizational session in New York in August 2020 [OP3]."
+    with serving("slow", reply=reply, pause=0.4) as base:
+        monkeypatch.setenv("OPENAI_BASE_URL", base)
+        monkeypatch.setenv("OPENAI_MODEL", "slow-model")
+        with server(data_dir=built.data_dir, generator="openai") as url:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            page = context.new_page()
+            page.goto(url)
+            page.fill("#question textarea", QUESTION)
+            page.click("#ask")
+            # Read in one script: Gradio replaces the message's markup at each streamed update.
+            shown = page.wait_for_function(
+                """() => {
+                    const e = document.querySelector('#chat .draft .draft-label')?.parentElement;
+                    if (!e || !e.innerText.includes('organizational')) return null;
+                    const style = getComputedStyle(e);
+                    return {font: style.fontStyle, color: style.color, chips: e.querySelectorAll('.chip').length};
+                }""",
+                timeout=120_000,
+            ).json_value()
+            assert shown == {"font": "italic", "color": "rgb(107, 114, 128)", "chips": 0}
+            page.locator("#chat .answer").wait_for(timeout=120_000)
+            assert page.locator("#chat .draft").count() == 0
+            answer = page.locator("#chat .answer").last
+            assert "New York" in answer.inner_text() and "failed" not in answer.inner_text()
+            assert answer.locator('button.chip[value="0:OP3"]').count() >= 1
+            assert "openai" in page.locator("#status").inner_text()
+            context.close()

@@ -238,3 +238,37 @@ def test_document_view_for_the_ui(library):
     with pytest.raises(UserError):
         document_view(library, "not a symbol")
     assert list_sources(library)[0].id == "A/RES/53/70"
+
+
+def test_cli_sources_show_text_and_json(library, fixture_files):
+    out = run_cli("sources", "show", "a/res/70/174", data_dir=library.data_dir)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "A/RES/70/174: full text (en, zh); https://undocs.org/A/RES/70/174"
+    assert lines[1].startswith("  catalogue A/RES/70/174: cited in ")
+    for lang, fmt in (("en", "docx"), ("zh", "pdf")):
+        sha = hashlib.sha256(fixture_files[("A/RES/70/174", lang, fmt)]).hexdigest()
+        assert any(line.startswith(f"  {lang}: {fmt} from ") and line.endswith(f"sha256 {sha}") for line in lines)
+    assert re.search(r"^\[A/RES/70/174 annex ¶3\(b\)\(i\)\] \(zh\) \S", out.stdout, re.M)
+    assert re.search(r"^\[A/RES/70/174 annex ¶3\(b\)\(i\)\] \(en\) \S", out.stdout, re.M)
+    as_json = run_cli("sources", "show", "A/RES/70/174", "--json", data_dir=library.data_dir)
+    assert as_json.returncode == 0, as_json.stderr
+    view = json.loads(as_json.stdout)
+    assert view == json.loads(document_view(library, "A/RES/70/174").model_dump_json())
+    assert view["status"] == "full text (en, zh)" and len(view["paragraphs"]) == 15
+    assert sum(len(p["text"]) for p in view["paragraphs"]) == sum(line.startswith("[") for line in lines)
+
+
+def test_cli_sources_show_of_a_document_not_held_or_not_cited(library):
+    cited = run_cli("sources", "show", "A/70/174", data_dir=library.data_dir)
+    assert cited.returncode == 0 and cited.stdout.startswith("A/70/174: metadata only; https://undocs.org/A/70/174")
+    assert "cited in PP13, FN3" in cited.stdout
+    for symbol in ("A/74/999", "hello"):
+        out = run_cli("sources", "show", symbol, data_dir=library.data_dir)
+        assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
+        assert out.stderr.startswith("Error: ") and len(out.stderr.splitlines()) == 1
+    unknown = run_cli("sources", "show", "A/74/999", "--json", data_dir=library.data_dir)
+    assert unknown.returncode == 2 and unknown.stderr == (
+        "Error: A/74/999 is not a document the resolution cites, and no text of it was added: "
+        "`assistant sources list` shows the documents it cites.\n"
+    )
