@@ -168,6 +168,14 @@ class Settings(BaseSettings):
         "(not /api/health) and POSTs to /gradio_api/* (where the web UI and gradio_client ask), a burst of that "
         "many, refilled evenly; more get 429. 0: no limit.",
     )
+    shutdown_grace: int = Field(
+        5,
+        ge=1,
+        le=600,
+        description="Seconds `assistant ui` gives open requests after SIGTERM or Ctrl-C before it closes them and "
+        "exits. Unbounded, a model still writing (or a browser's open event stream) kept the server alive until "
+        "it was killed.",
+    )
     trusted_proxies: str = Field(
         "",
         description="Addresses or networks (comma-separated, e.g. 10.0.0.5,10.0.1.0/24) of reverse proxies whose "

@@ -283,3 +283,37 @@ def test_a_public_address_without_a_password_is_warned_about_loudly(tmp_path):
     )
     assert half.returncode == 1
     assert half.stderr.strip() == "Error: Set both ASSISTANT_AUTH_USER and ASSISTANT_AUTH_PASSWORD, or neither."
+
+
+def test_sigterm_stops_the_server_while_an_answer_is_being_written(built, tmp_path):
+    """A model that never stops writing (and a whole-answer deadline far away) must not keep `assistant ui`
+    alive after SIGTERM: open answers get ASSISTANT_SHUTDOWN_GRACE seconds, then the server exits by itself.
+    Before the bound, uvicorn waited for the answer (60 s by default, here never) and had to be killed."""
+    exe = Path(sys.executable).parent / "assistant"
+    with serving("trickling") as model:
+        env = {**os.environ, "OPENAI_BASE_URL": model, "ASSISTANT_LLM_TIMEOUT": "3600", "ASSISTANT_SHUTDOWN_GRACE": "2"}
+        command = [str(exe), "--data-dir", str(built.data_dir), "ui", "--port", "0", "--generator", "openai"]
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        try:
+            url = next(m.group(0) for line in proc.stdout if (m := re.search(r"http://127\.0\.0\.1:\d+", line)))
+            started = threading.Event()
+
+            def ask() -> None:
+                body = {"model": "openai", "stream": True, "messages": [{"role": "user", "content": "Who pays?"}]}
+                with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=None) as reply:
+                    started.set()
+                    for _ in reply.iter_bytes():
+                        pass
+
+            threading.Thread(target=ask, daemon=True).start()
+            assert started.wait(120), "the streamed answer did not start"
+            proc.terminate()
+            try:
+                code = proc.wait(timeout=90)  # a hang guard: the bound under test is 2 s
+            except subprocess.TimeoutExpired:
+                pytest.fail("assistant ui was still running 90 s after SIGTERM")
+            assert code is not None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

@@ -136,7 +136,13 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, echo=cl
         log.warning("listening on %s without authentication", host)
         echo(UNGUARDED.format(host=host).strip("\n"), err=True)
     app = create_app(settings)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=settings.shutdown_grace,
+    )
     redact_logs(settings)  # uvicorn's handlers exist once its Config is made
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     port = sock.getsockname()[1]
