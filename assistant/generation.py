@@ -6,6 +6,7 @@ are never shown as they are: verification (verification.py) decides what survive
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from importlib import resources
@@ -14,12 +15,15 @@ from pathlib import Path
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 
+from .lexical import tokenize
 from .models import Hit, Lang
 from .settings import Settings
-from .text import SHORT_PARAGRAPH, best_span
+from .text import SHORT_PARAGRAPH, best_span, clauses, detect_language
 
 NOT_IN_TEXT = "NOT IN TEXT"
 RUNNER_UP = 0.7  # a further paragraph is quoted when its score is this close to the best
+PARAGRAPH_NUMBER = re.compile(r"^\d{1,2}\.\s+")
+MIN_QUOTE_TOKENS = 3  # a shorter clause ("Decides,") says nothing alone: a quote grammar joins it to the next
 
 
 def evidence(hits: list[Hit], most: int = 3) -> list[Hit]:
@@ -108,11 +112,18 @@ class ChatGenerator:
         text = hit.text.get(lang) or hit.text.get("zh") or hit.text.get("en", "")
         return text if whole and len(hit.text.get("zh", text)) <= SHORT_PARAGRAPH else best_span(text, lang, question)
 
+    def grammar(self, question: str, lang: Lang, hits: list[Hit]) -> str:
+        """The llama.cpp grammar of the local model's answer (settings.llm_grammar), over the passages
+        exactly as `messages` gives them."""
+        if self.settings.llm_grammar == "quote":
+            passages = [(h.paragraph, self._passage(h, lang, question, whole=i == 0)) for i, h in enumerate(hits)]
+            if grammar := quote_grammar(passages):
+                return grammar
+        return answer_grammar([h.paragraph for h in hits])
+
     def stream(self, question: str, lang: Lang, hits: list[Hit], config: RunnableConfig | None) -> Iterator[str]:
         chosen = evidence(hits, self.settings.context_paragraphs)
-        extra = (
-            {"extra_body": {"grammar": answer_grammar([h.paragraph for h in chosen])}} if self.name == "local" else {}
-        )
+        extra = {"extra_body": {"grammar": self.grammar(question, lang, chosen)}} if self.name == "local" else {}
         deadline = time.monotonic() + self.settings.llm_timeout  # the client's timeout is per read, not per answer
         for chunk in self.llm.stream(self.messages(question, lang, chosen), config=config, **extra):
             if time.monotonic() > deadline:
@@ -134,3 +145,49 @@ def answer_grammar(ids: list[str]) -> str:
             f"id ::= {choices}",
         ]
     )
+
+
+def quotable(passage: str) -> list[str]:
+    """The clauses of a passage that a quote grammar offers, without their closing punctuation (the
+    marker and a full stop follow); a clause of fewer than MIN_QUOTE_TOKENS words joins the next."""
+    lang = detect_language(passage)
+    glue = "" if lang == "zh" else " "
+    out: list[str] = []
+    pending = ""
+    for part in clauses(passage.replace("\n", " "), lang):
+        pending = f"{pending}{glue}{part.strip()}" if pending else part.strip()
+        if len(tokenize(pending)) >= MIN_QUOTE_TOKENS:
+            out.append(pending)
+            pending = ""
+    if pending:
+        out.append(f"{out.pop()}{glue}{pending}" if out else pending)
+    trimmed = [c.rstrip(" ,;:.，；。：、") for c in out]
+    trimmed[:1] = [PARAGRAPH_NUMBER.sub("", c) for c in trimmed[:1]]  # "3. Also decides": the number is no claim
+    return [c for c in trimmed if c]
+
+
+def quote_grammar(passages: list[tuple[str, str]]) -> str:
+    """GBNF for llama.cpp: one to three clauses copied from the (paragraph ID, passage) pairs given, in
+    their order and none twice, each ending with its paragraph's marker. SmolLM2-135M under the free
+    grammar never wrote a sentence the verifier kept, so every answer fell back to the extractive one;
+    here it only chooses which clauses answer, and what it writes is the text's own words."""
+    quotes = [
+        (pid, clause, "。" if detect_language(clause) == "zh" else ".")
+        for pid, passage in passages
+        for clause in quotable(passage)
+    ]
+    if not quotes:
+        return ""
+    last = len(quotes) - 1
+    rules = [f"q{i} ::= {_gbnf_literal(f'{clause} [{pid}]{stop}')}" for i, (pid, clause, stop) in enumerate(quotes)]
+    # root: the first quote; a<i>: an optional second one after quote i; b<i>: an optional third one.
+    rules.append("root ::= " + " | ".join(f"q{i} a{i}" if i < last else f"q{i}" for i in range(len(quotes))))
+    for i in range(last):
+        seconds = " | ".join(f"q{j} b{j}" if j < last else f"q{j}" for j in range(i + 1, len(quotes)))
+        rules.append(f'a{i} ::= (" " ({seconds}))?')
+        rules.append(f'b{i} ::= (" " ({" | ".join(f"q{j}" for j in range(i + 1, len(quotes)))}))?')
+    return "\n".join(rules)
+
+
+def _gbnf_literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

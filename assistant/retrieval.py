@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict, PrivateAttr
 
 from .errors import BadInput
@@ -40,6 +42,16 @@ def clean_query(question: str, max_chars: int) -> tuple[str, str | None]:
     if len(text) > max_chars:
         return text[:max_chars], f"The question was {len(text)} characters long; only the first {max_chars} were used."
     return text, None
+
+
+def paragraph_count(k: object, default: int) -> int:
+    """The `k` a caller passed to `invoke`, checked: LangChain's retrievers take it as the number of
+    documents wanted, and a chain passing 0 or "3" should hear so, not get an arbitrary count."""
+    if k is None:
+        return default
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise BadInput(f"k must be a whole number of paragraphs, at least 1; got {k!r}.")
+    return k
 
 
 def first_ranks(chunk_ids: list[str], chunks: dict[str, Chunk]) -> list[tuple[str, str]]:
@@ -227,5 +239,15 @@ class HybridRetriever(BaseRetriever):
             cited_by=sample.cited_by,
         )
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [Document(page_content=h.text.get("zh", ""), metadata=h.model_dump()) for h in self.search(query)]
+    # `invoke(query, k=3)` reaches these with k, and with invoke's other keywords (verbose), which are not ours.
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: object = None, **_: Any
+    ) -> list[Document]:
+        hits = self.search(query, paragraph_count(k, self.k))
+        return [Document(page_content=h.text.get("zh", ""), metadata=h.model_dump()) for h in hits]
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, k: object = None, **_: Any
+    ) -> list[Document]:
+        # BaseRetriever's own version drops the keywords: ainvoke(query, k=1) would fail.
+        return await run_in_executor(None, self._get_relevant_documents, query, run_manager=run_manager.get_sync(), k=k)

@@ -126,6 +126,13 @@ class Settings(BaseSettings):
         description="GGUF file of the local generator. Unset: data_dir/models/, installed by "
         "`assistant model install` and checked against its sha256.",
     )
+    llm_grammar: Literal["free", "quote"] = Field(
+        "free",
+        description="What the local model may write (a llama.cpp grammar). free: one to three sentences of its own "
+        "words, each ending in markers of the paragraphs given; quote: one to three clauses copied from those "
+        "paragraphs, each with its marker, so that even a very small model (SmolLM2-135M) writes an answer the "
+        "verifier can keep.",
+    )
     llm_threads: int = Field(2, ge=1, le=64, description="CPU threads of the local model.")
     llm_context: int = Field(4096, ge=512, le=131_072, description="Context window (tokens) of the local model.")
     llm_timeout: float = Field(

@@ -7,7 +7,7 @@ from conftest import free_port
 from assistant.chain import AnswerChain
 from assistant.facts import unsupported
 from assistant.llm import MODEL_FILE, local_server, smollm2_path
-from assistant.verification import strip_markers
+from assistant.verification import markers, sentences, strip_markers
 
 pytestmark = pytest.mark.llm
 QUESTION = "Where will the organizational session of the ad hoc committee be held?"
@@ -33,6 +33,35 @@ def test_local_engine_streams_and_is_verified(built, retriever):
     assert final.timings.generate_ms > 0 and final.timings.total_ms >= final.timings.generate_ms
 
 
+def test_local_engine_quoting_the_text_gives_a_verified_model_answer(built, retriever):
+    """Under the quote grammar the real model's own answer is what is shown: no fallback, every
+    sentence the words of the paragraph it cites."""
+    settings = built.model_copy(
+        update={
+            "generator": "local",
+            "model_path": smollm2_path(),
+            "llm_grammar": "quote",
+            "max_answer_tokens": 96,
+            "llm_timeout": 900,  # a guard against a hung engine, not a speed check: two busy cores take minutes
+        }
+    )
+    chain = AnswerChain(settings, retriever)
+    parts = list(chain.stream({"question": QUESTION}))
+    final = parts[-1]
+    assert len(parts) > 2 and all(p.draft for p in parts[:-1])
+    assert final.answerable and final.generator == "local" and final.model == smollm2_path().stem
+    assert not any("extractive" in n or "could not be verified" in n for n in final.notices), final.notices
+    assert final.citations and all(c.supported for c in final.citations)
+    texts = {c.paragraph: chain.retriever.paragraph_texts()[(c.doc, c.paragraph)] for c in final.citations}
+    first = final.answer.splitlines()[0]  # the model's line; the best paragraph's words may follow it
+    for sentence in sentences(first):
+        cited = markers(sentence)
+        assert cited, sentence
+        words = strip_markers(sentence).rstrip("。.").strip()
+        assert any(words in t for p in cited for t in texts[p].values()), sentence
+    _shown_is_verified(final, chain)
+
+
 def test_openai_generator_against_a_real_local_server(built, retriever):
     server = local_server(smollm2_path(), built)
     settings = built.model_copy(
@@ -41,10 +70,15 @@ def test_openai_generator_against_a_real_local_server(built, retriever):
             "openai_base_url": server.base_url,
             "openai_model": "smollm2",
             "max_answer_tokens": 48,
+            "llm_timeout": 900,  # as above: drafts must arrive, however busy the cores
         }
     )
     chain = AnswerChain(settings, retriever)
-    answer = chain.invoke({"question": "特设委员会的组织会议在哪里举行？"})
+    parts = list(chain.stream({"question": "特设委员会的组织会议在哪里举行？"}))
+    answer = parts[-1]
+    assert not answer.draft and len(parts) > 2 and all(p.draft and p.generator == "openai" for p in parts[:-1]), (
+        "the endpoint's tokens should stream as drafts before the verified answer"
+    )
     assert answer.generator in {"openai", "extractive"} and answer.language == "zh"
     _shown_is_verified(answer, chain)
 
