@@ -180,8 +180,9 @@ def create_api(service: Service) -> FastAPI:
             raise HTTPException(404, str(exc)) from exc
 
     @app.get("/api/health", response_model=Health, summary="Liveness and the default generator")
-    def health() -> Health:
-        return service.health()
+    def health():
+        state = service.health()
+        return state if state.error is None else JSONResponse(state.model_dump(), status_code=503)
 
     @app.get("/v1/models", summary="The generators, as OpenAI-style models")
     def models() -> dict:
