@@ -226,8 +226,9 @@ def create_api(service: Service) -> FastAPI:
 
     @app.get("/api/health", response_model=Health, summary="Liveness and the default generator")
     @app.get("/api/health/", response_model=Health, include_in_schema=False)  # probes often add the slash
-    def health() -> Health:
-        return service.health()
+    def health():
+        state = service.health()
+        return state if state.error is None else JSONResponse(state.model_dump(), status_code=503)
 
     @app.get("/v1/models", summary="The generators, as OpenAI-style models")
     def models() -> dict:

@@ -20,9 +20,18 @@ from .settings import Settings
 log = logging.getLogger("assistant")
 
 
+class DataDirLog(logging.FileHandler):
+    """data_dir/assistant.log, written once the data directory exists: a command that only reads
+    (ask, search, ui…) must not create a directory tree for its log, and only the commands that
+    build state (ingest, sources fetch/add, model install) create data_dir."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if Path(self.baseFilename).parent.is_dir():
+            super().emit(record)
+
+
 def _setup_logging(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(settings.data_dir / "assistant.log", encoding="utf-8")
+    handler = DataDirLog(settings.data_dir / "assistant.log", encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets_of(settings)))
     root = logging.getLogger()

@@ -23,6 +23,17 @@ class IndexUnavailable(UserError):
         self.detail = detail
 
 
+class IndexRebuilt(IndexUnavailable):
+    """The generation a server loaded was deleted by later ingests; raised only when following the
+    pointer to the new one failed too (service.Service.follow_index)."""
+
+    def __init__(self, generation: str) -> None:
+        UserError.__init__(
+            self, "The search index was rebuilt while the server ran and could not be reopened: restart the server."
+        )
+        self.detail = generation
+
+
 class StoreUnreachable(UserError):
     def __init__(self, where: str) -> None:
         super().__init__(f"Cannot reach the Chroma server at {where}: start it, or unset CHROMA_HOST.")

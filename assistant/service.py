@@ -20,11 +20,13 @@ from pydantic import BaseModel, Field
 
 from . import __version__
 from .chain import AnswerChain, build_chain
-from .errors import BadInput
+from .errors import BadInput, IndexRebuilt, UserError
+from .indexing import make_store
 from .knowledge import Knowledge, heading, load
 from .llm import local_model_path
 from .models import Answer, CatalogueEntry, Citation, Kind
 from .refs import RESOLUTION, Ref, catalogue_id
+from .retrieval import HybridRetriever
 from .settings import Settings
 
 GENERATORS = ("local", "openai", "extractive")
@@ -64,7 +66,8 @@ class ParagraphView(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = "ok"
+    status: str = Field("ok", description="ok, or unavailable when questions cannot be answered (see error).")
+    error: str | None = Field(None, description="Why not, and what to do: the sentence a question would get.")
     version: str = __version__
     generator: str = Field(description="The default generator: what answers when a request names none.")
     model: str | None = Field(description="The default generator's model, if it has one.")
@@ -121,6 +124,24 @@ class Service:
         self.knowledge: Knowledge = load(self.settings)
         self.queues = {name: ModelQueue() for name in ("local", "openai")}
         self._feedback_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+
+    # --- the index ------------------------------------------------------------------------------
+
+    def follow_index(self, gone: bool = False) -> None:
+        """An ingest in another process moves the pointer to a new generation (and the second one
+        deletes the generation this server loaded): load the new one and swap the whole retriever in
+        with one assignment, so a question already under way finishes on the one it started with.
+        `gone`: the loaded generation was found deleted, so reload even if the pointer looks unchanged."""
+        if not gone and self.chain.retriever.store.is_live():
+            return
+        with self._reload_lock:
+            current = self.chain.retriever
+            if current is not self.chain.retriever or (not gone and current.store.is_live()):
+                return
+            store = make_store(self.settings)
+            fresh = HybridRetriever(settings=current.settings, store=store, embedder=current.embedder, k=current.k)
+            self.chain.retriever = fresh.load()
 
     # --- answering ------------------------------------------------------------------------------
 
@@ -145,7 +166,7 @@ class Service:
             raise BadInput(f"Unknown generator {name!r}: use local, openai or extractive.")
         request = {"question": question, "history": history or [], "generator": name, "k": k}
         if name == "extractive":
-            yield from self.chain.stream(request)
+            yield from self._answers(request)
             return
         queue = self.queues[name]
         with queue.ticket() as me:
@@ -153,6 +174,17 @@ class Service:
             while ahead:
                 yield Queued(generator=name, position=ahead)
                 ahead = queue.wait(me, 0.5)
+            yield from self._answers(request)
+
+    def _answers(self, request: dict) -> Iterator[Answer]:
+        """The chain's answers on the live index. Retrieval comes before the first answer, so a
+        generation deleted under it is found before anything was shown, and the question is asked once
+        more on the new one."""
+        self.follow_index()
+        try:
+            yield from self.chain.stream(request)
+        except IndexRebuilt:
+            self.follow_index(gone=True)
             yield from self.chain.stream(request)
 
     def ask(
@@ -211,8 +243,20 @@ class Service:
         raise BadInput(f"There is no paragraph {pid!r}: use an ID such as PP3, OP2, FN5 or CAT:A/74/130.")
 
     def health(self) -> Health:
+        """Also follows the index, so that health says whether a question could be answered now."""
         name = self.default_generator()
-        return Health(generator=name, model=self.model_name(name), paragraphs=len(self.knowledge.paragraphs))
+        try:
+            self.follow_index()
+            error = None
+        except UserError as exc:
+            error = str(exc)
+        return Health(
+            status="unavailable" if error else "ok",
+            error=error,
+            generator=name,
+            model=self.model_name(name),
+            paragraphs=len(self.knowledge.paragraphs),
+        )
 
     # --- feedback -----------------------------------------------------------------------------
 

@@ -5,9 +5,15 @@ in: Chroma's default embedding function downloads a model and is never used."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import sqlite3
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import chromadb
@@ -15,9 +21,10 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from langchain_core.embeddings import Embeddings
 
-from .errors import EmbedderMismatch, IndexUnavailable, StoreUnreachable
+from .errors import EmbedderMismatch, IndexRebuilt, IndexUnavailable, StoreUnreachable
 from .models import Chunk
 from .settings import Settings
 
@@ -33,7 +40,15 @@ class IngestReport:
     kept: int
 
 
+def store_failure(exc: BaseException) -> bool:
+    """Chroma's Rust core reports a damaged sqlite file as a panic, which Python sees as a
+    BaseException (pyo3's PanicException), not an Exception: both are a failure of the store."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 def connect(settings: Settings) -> ClientAPI:
+    """The client; an embedded store that does not exist is a missing index, not a folder to create:
+    only an ingest creates it (Store.ingest)."""
     chroma = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         try:
@@ -41,8 +56,40 @@ def connect(settings: Settings) -> ClientAPI:
         except Exception as exc:
             log.debug("Chroma server connection failed", exc_info=True)
             raise StoreUnreachable(f"{settings.chroma_host}:{settings.chroma_port}") from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma)
+    if not settings.chroma_path.is_dir():
+        raise IndexUnavailable(f"no store at {settings.chroma_path}")
+    with _stderr_kept() as said:
+        try:
+            return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma)
+        except BaseException as exc:
+            if not store_failure(exc):
+                raise
+            said.clear()  # the panic's report goes to the log, not the screen
+            log.debug("Opening the embedded store failed", exc_info=True)
+            SharedSystemClient.clear_system_cache()  # Chroma caches the half-started client
+            raise IndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+@contextmanager
+def _stderr_kept() -> Iterator[list[str]]:
+    """Rust's panic hook writes its report straight to file descriptor 2, past Python: while the
+    store opens, fd 2 goes to a temporary file, whose text is logged, and written back to stderr unless
+    the caller clears the list (a panic already turned into one sentence)."""
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as spool:
+        os.dup2(spool.fileno(), 2)
+        said: list[str] = ["kept"]
+        try:
+            yield said
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            spool.seek(0)
+            text = spool.read().decode(errors="replace")
+            if text:
+                log.info("The store wrote on stderr: %s", text)
+            if text and said:
+                sys.stderr.write(text)
 
 
 def _metadata(chunk: Chunk) -> dict:
@@ -75,7 +122,7 @@ class Store:
     (`<collection>-live`, empty, its metadata naming the live generation) says which one serves. An
     ingest builds a new generation beside the live one and only then moves the pointer, so an ingest
     killed at any moment leaves the previous index serving; the previous generation is kept until the
-    next ingest, so a server that loaded it keeps working."""
+    next ingest, so a server that loaded it keeps working until it follows the pointer (`is_live`)."""
 
     def __init__(self, settings: Settings, embedder_id: str, dimension: int) -> None:
         self.settings = settings
@@ -103,6 +150,17 @@ class Store:
             if live in names:
                 return live
         return self.settings.collection if self.settings.collection in names else None
+
+    def is_live(self) -> bool:
+        """Whether the generation this store opened is still the one the pointer names: an ingest in
+        another process may have moved it. A pointer that cannot be read leaves things as they are."""
+        if self._collection is None:
+            return True
+        try:
+            return self.live_name() == self._collection.name
+        except Exception:
+            log.debug("Reading the pointer failed", exc_info=True)
+            return True
 
     def collection(self) -> Collection:
         """The live collection, checked once to have been made by this embedder."""
@@ -142,15 +200,16 @@ class Store:
         (no new generation) when nothing would. `rebuild` builds from nothing, embedding everything.
         New chunks are embedded in batches; `progress(done, total)` is called after each."""
         self._collection = None
+        self._create_embedded()
         if rebuild:
             self._forget_if_unreadable()
         try:
             live = self.live_name()
             previous = None if rebuild else self._reusable(live)
-        except Exception as exc:
+            existing = set(self._ids(previous)) if previous else set()
+        except Exception as exc:  # the hint, not Chroma's words ("…compactor…"), for a damaged store
             log.debug("Reading the live collection failed", exc_info=True)
             raise IndexUnavailable(str(exc)) from exc
-        existing = set(self._ids(previous)) if previous else set()
         wanted = {c.id: c for c in chunks}
         new = [c for cid, c in wanted.items() if cid not in existing]
         stale = sorted(existing - wanted.keys())
@@ -164,11 +223,7 @@ class Store:
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedder": self.embedder_id, "dimension": self.dimension},
         )
-        for start in range(0, len(kept), BATCH):
-            got = previous.get(ids=kept[start : start + BATCH], include=["embeddings", "documents", "metadatas"])
-            target.add(
-                ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
-            )
+        self._copy(previous, target, kept)
         for start in range(0, len(new), BATCH):
             batch = new[start : start + BATCH]
             target.add(
@@ -181,6 +236,23 @@ class Store:
                 progress(start + len(batch), len(new))
         self._switch(target.name, live)
         return report
+
+    @staticmethod
+    def _copy(previous: Collection | None, target: Collection, ids: list[str]) -> None:
+        """Chunks the live generation already holds, copied with their vectors."""
+        for start in range(0, len(ids), BATCH):
+            try:
+                got = previous.get(ids=ids[start : start + BATCH], include=["embeddings", "documents", "metadatas"])
+            except Exception as exc:
+                log.debug("Reading the live collection failed", exc_info=True)
+                raise IndexUnavailable(str(exc)) from exc
+            target.add(
+                ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
+            )
+
+    def _create_embedded(self) -> None:
+        if not self.settings.chroma_host:
+            self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
 
     def _reusable(self, name: str | None) -> Collection | None:
         """The live collection when its vectors can be copied: same embedder and dimension."""
@@ -199,6 +271,25 @@ class Store:
             stale = col.name.startswith(generation) or col.name == self.settings.collection
             if stale and col.name not in (live, previous):
                 self.client.delete_collection(col.name)
+        self._sweep_segments()
+
+    def _sweep_segments(self) -> None:
+        """Chroma 1.x's embedded store deletes a collection from its sqlite file but leaves its vector
+        segment folder (`chroma/<segment uuid>/`) on disk (chroma-core/chroma#5259), so each rebuild
+        would leave one more. Folders named by a UUID that no segment row names are removed; this runs
+        under the ingest lock, so no other ingest is creating one."""
+        if self.settings.chroma_host:
+            return
+        root = self.settings.chroma_path
+        db = sqlite3.connect(f"file:{root / 'chroma.sqlite3'}?mode=ro", uri=True, timeout=30)
+        try:
+            segments = {row[0] for row in db.execute("SELECT id FROM segments")}
+        finally:
+            db.close()
+        for folder in root.iterdir():
+            if folder.is_dir() and _is_uuid(folder.name) and folder.name not in segments:
+                log.info("Removing the folder of a deleted collection: %s", folder)
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _forget_if_unreadable(self) -> None:
         """An embedded store too damaged to read is removed whole before a rebuild."""
@@ -213,6 +304,7 @@ class Store:
             SharedSystemClient.clear_system_cache()
             shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
             self._client = None
+            self._create_embedded()
 
     @staticmethod
     def _ids(col: Collection) -> list[str]:
@@ -232,5 +324,16 @@ class Store:
     def dense(self, vector: list[float], n: int) -> list[tuple[str, float]]:
         """Chunk IDs by cosine similarity, best first."""
         col = self.collection()  # its size was counted once, when it was opened: one round trip less per query
-        got = col.query(query_embeddings=[vector], n_results=min(n, self._count), include=["distances"])
+        try:
+            got = col.query(query_embeddings=[vector], n_results=min(n, self._count), include=["distances"])
+        except NotFoundError as exc:  # two ingests since this store opened it: the generation is gone
+            log.info("Collection %s was deleted by an ingest", col.name)
+            raise IndexRebuilt(col.name) from exc
         return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+
+def _is_uuid(name: str) -> bool:
+    try:
+        return str(uuid.UUID(name)) == name
+    except ValueError:
+        return False

@@ -1,9 +1,11 @@
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 
 PIPE_CLOSED = 141  # what a shell reports for a process ended by SIGPIPE
@@ -110,3 +112,35 @@ def test_an_output_that_cannot_be_written_is_an_error(built):
     assert closed.stderr.strip() == (
         "Error: The standard output is closed: send the output to a terminal, a file or a pipe."
     )
+
+
+def _damage(db, page: int) -> None:
+    """20 pages of the sqlite file from `page` on overwritten with noise, as by a bad disk or a bad copy."""
+    noise = random.Random(page).randbytes(20 * 4096)
+    with db.open("r+b") as f:
+        f.seek(page * 4096)
+        f.write(noise)
+
+
+@pytest.mark.parametrize("page", [5, 50])
+def test_damaged_index_on_a_plain_ingest_tells_how_to_rebuild(tmp_path, page):
+    """Page 5: Chroma's Rust core panics on opening; page 50: a plain ingest failed with "…compactor…"."""
+    assert run_cli("ingest", data_dir=tmp_path).returncode == 0
+    _damage(tmp_path / "chroma" / "chroma.sqlite3", page)
+    hint = "Error: The search index is missing or unreadable: run `assistant ingest --rebuild` to build it."
+    for command in (("ingest",), ("search", "human rights")):
+        out = run_cli(*command, data_dir=tmp_path)
+        assert (out.returncode, out.stderr.strip()) == (1, hint), out.stderr
+    rebuilt = run_cli("ingest", "--rebuild", data_dir=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert run_cli("search", "human rights", data_dir=tmp_path).returncode == 0
+
+
+def test_read_only_commands_create_nothing(tmp_path):
+    data = tmp_path / "nonexistent" / "x"
+    for command in (("ask", "Who pays?"), ("search", "Who pays?"), ("chat",), ("eval-retrieval",)):
+        out = run_cli(*command, data_dir=data, stdin="")
+        assert out.returncode == 1 and "assistant ingest --rebuild" in out.stderr, out.stderr
+        assert not (tmp_path / "nonexistent").exists(), f"`assistant {command[0]}` created {data}"
+    assert run_cli("sources", "list", data_dir=data).returncode == 0
+    assert not (tmp_path / "nonexistent").exists(), "`assistant sources list` created the data directory"

@@ -10,6 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -78,18 +80,45 @@ def _change_pp17(knowledge: Path) -> None:
     path.write_text(yaml.safe_dump(en, allow_unicode=True), encoding="utf-8")
 
 
+STOP_BEFORE_SWITCH = """
+import os, signal, sys
+from assistant import store
+from assistant.cli import main
+switch = store.Store._switch
+def stopped(self, live, previous):  # the new generation is whole; the pointer has not moved
+    os.kill(os.getpid(), signal.SIGSTOP)
+    switch(self, live, previous)
+store.Store._switch = stopped
+sys.argv[0] = "assistant"
+main()
+"""
+
+
+def _stopped(pid: int) -> bool:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+
+
 def test_ingest_killed_midway_leaves_the_previous_index_serving(workspace, embedder):
+    """The kill lands at the worst moment, always: the ingest stops itself (SIGSTOP) once its new
+    generation is built, just before it would move the pointer, and is SIGKILLed there."""
     data = workspace.data_dir
     before = _collections(data)
     live = before["paragraphs-live"]["live"]
     old_text = _pp17_en(workspace, embedder)
     _change_pp17(workspace.knowledge_dir)
-    proc = _assistant("ingest", "--rebuild", data_dir=data, env=_knowledge_env(data))
-    deadline = time.monotonic() + 300
-    while not (set(_collections(data)) - set(before)):  # the new generation exists: the build is under way
-        assert proc.poll() is None, f"ingest ended before it could be killed: {proc.communicate()}"
-        assert time.monotonic() < deadline, "the new generation never appeared"
-        time.sleep(0.01)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STOP_BEFORE_SWITCH, "--data-dir", str(data), "ingest", "--rebuild"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **_knowledge_env(data)},
+    )
+    for _ in range(3000):  # at most 300 s
+        if proc.poll() is not None or _stopped(proc.pid):
+            break
+        time.sleep(0.1)
+    assert proc.poll() is None and _stopped(proc.pid), f"the ingest never reached the switch: {proc.communicate()}"
+    assert set(_collections(data)) - set(before), "the new generation exists"
     proc.kill()  # SIGKILL: no cleanup of any kind runs
     proc.wait()
     assert _collections(data)["paragraphs-live"]["live"] == live, "the pointer moved before the build ended"
@@ -175,3 +204,74 @@ def test_truncated_vector_files_still_answer_or_say_how_to_rebuild(workspace):
         assert "assistant ingest --rebuild" in out.stderr
     else:
         assert json.loads(out.stdout)[0]["paragraph"] in {"OP4", "OP5"}
+
+
+@pytest.mark.parametrize("damage", ["overwritten", "truncated"])
+def test_a_damaged_embedding_cache_is_set_aside_and_rebuilt(workspace, tmp_path, damage):
+    cache = tmp_path / "cache" / "embeddings.sqlite3"
+    cache.parent.mkdir()
+    if damage == "overwritten":
+        cache.write_bytes(b"not a database " * 1000)
+    else:
+        shared = sqlite3.connect(Path(os.environ["ASSISTANT_CACHE_DIR"]) / "embeddings.sqlite3")
+        with sqlite3.connect(cache) as copy:
+            shared.backup(copy)  # the whole cache in one file (the shared one keeps recent pages in its WAL)
+        copy.close()
+        shared.close()
+        cache.write_bytes(cache.read_bytes()[:4096])  # its first page only, as after a crash or a bad copy
+    ruined = cache.read_bytes()
+    env = {**_knowledge_env(workspace.data_dir), "ASSISTANT_CACHE_DIR": str(cache.parent)}
+    data = workspace.data_dir
+    found = run_cli("search", "Who pays for delegates from developing countries?", "--json", data_dir=data, env=env)
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)[0]["paragraph"] in {"OP4", "OP5"}
+    asked = run_cli("ask", "Who pays?", "--generator", "extractive", "--json", data_dir=data, env=env)
+    assert asked.returncode == 0 and json.loads(asked.stdout)["citations"], asked.stderr
+    _change_pp17(workspace.knowledge_dir)  # the ingest must embed one new paragraph: it opens the cache
+    done = run_cli("ingest", data_dir=data, env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("Warning:")]
+    assert len(warnings) == 1 and "embedding cache" in warnings[0] and "set aside" in warnings[0], done.stderr
+    aside = list(cache.parent.glob("embeddings.sqlite3.damaged-*"))
+    assert [p.read_bytes() for p in aside if p.name.count("-") == 1] == [ruined], "the damaged file is kept aside"
+    rows = sqlite3.connect(cache).execute("select count(*) from vectors").fetchone()[0]
+    assert rows >= 1, "the new cache holds the vector just computed"
+    pp17 = run_cli("search", "PP17", "--json", "--k", "1", data_dir=data, env=env)
+    assert json.loads(pp17.stdout)[0]["text"]["en"] == NEW_PP17
+
+
+def _post(url: str, path: str, body: dict) -> tuple[int, str]:
+    request = urllib.request.Request(
+        url + path, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_a_running_server_follows_rebuilds_of_its_index(workspace, monkeypatch):
+    """Two rebuilds delete the generation the server loaded; it answers from the new one."""
+    from ui.screenshot import server
+
+    data, env = workspace.data_dir, _knowledge_env(workspace.data_dir)
+    monkeypatch.setenv("ASSISTANT_KNOWLEDGE_DIR", env["ASSISTANT_KNOWLEDGE_DIR"])
+    with server(data_dir=data, generator="extractive") as url:
+        status, body = _post(url, "/api/ask", {"question": "What does PP17 say?"})
+        assert status == 200 and "cyberspace" not in body
+        _change_pp17(workspace.knowledge_dir)
+        for _ in range(2):
+            rebuilt = run_cli("ingest", "--rebuild", data_dir=data, env=env)
+            assert rebuilt.returncode == 0, rebuilt.stderr
+        status, body = _post(url, "/api/ask", {"question": "What does PP17 say?"})
+        assert status == 200, body
+        assert "cyberspace" in body, "the answer comes from the new generation"
+        chat = {"stream": True, "model": "extractive", "messages": [{"role": "user", "content": "Who pays?"}]}
+        status, streamed = _post(url, "/v1/chat/completions", chat)
+        events = [line[len("data: ") :] for line in streamed.splitlines() if line.startswith("data: ")]
+        assert status == 200 and events[-1] == "[DONE]", streamed
+        reply = "".join(json.loads(e)["choices"][0]["delta"].get("content", "") for e in events[:-1])
+        assert "[OP4]" in reply or "[OP5]" in reply, reply
+        with urllib.request.urlopen(f"{url}/api/health", timeout=60) as response:
+            assert response.status == 200 and json.loads(response.read())["status"] == "ok"

@@ -76,3 +76,15 @@ def test_unchanged_text_is_never_embedded_twice(tmp_path):
     second = E5Embeddings(cache_path=tmp_path / "cache.sqlite3")
     second._model = None  # any call to the model would now fail
     assert second.embed_documents(["human rights", "人权和基本自由"]) == [vectors[1], vectors[0]]
+
+
+def test_a_rebuild_leaves_no_folder_of_a_deleted_generation(tmp_path, embedder):
+    """Chroma 1.x deletes a collection but not its vector folder (chroma-core/chroma#5259)."""
+    settings = Settings(data_dir=tmp_path)
+    for rebuild in (False, True, True, True):
+        ingest(settings, rebuild=rebuild, embedder=embedder)
+    store = make_store(settings)
+    kept = [c for c in store.client.list_collections() if c.name.startswith("paragraphs-g")]
+    folders = [p for p in settings.chroma_path.iterdir() if p.is_dir()]
+    assert len(kept) == 2 and len(folders) == 2, f"{len(folders)} segment folders for 2 generations"
+    assert open_retriever(settings, embedder=embedder).search("Who pays?")[0].paragraph in {"OP4", "OP5"}
