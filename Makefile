@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INDEX := data/chroma/chroma.sqlite3
 
-.PHONY: run test install index model browser screenshot lint format eval eval-fast eval-judge eval-retrieval eval-answers \
+.PHONY: run test test-fast install index model browser screenshot lint format eval eval-fast eval-judge eval-retrieval eval-answers \
 	bench bench-install bench-search bench-baseline bench-scale bench-scale-server bench-llm bench-concurrency bench-plots \
 	soak clean
 
@@ -50,17 +50,30 @@ browser: $(CHROMIUM)
 screenshot: index model browser
 	$(BIN)/python -m ui.screenshot --out docs/screenshot.png
 
-## Lint, then the test suite with the network cut off (a fresh network namespace with only loopback).
+## Tests run with the network cut off: in a fresh network namespace with only loopback when `unshare -n`
+## works, else with the in-process guard of tests/conftest.py alone. $(1): pytest's arguments.
+define pytest_offline
+	@if unshare -n true 2>/dev/null && command -v ip >/dev/null; then \
+		echo "Running tests in a network namespace with no network but loopback."; \
+		ASSISTANT_TEST_NETNS=1 unshare -n sh -c 'ip link set lo up && $(BIN)/pytest $(1)'; \
+	else \
+		echo "unshare -n is not available: tests run with the in-process network guard only."; \
+		$(BIN)/pytest $(1); \
+	fi
+endef
+FAST := -m "not (browser or server or llm or eval or slow)"
+
+## Lint, then the whole suite: what CI runs (.ci/run).
 test: install browser
 	$(BIN)/ruff check assistant ui tests benchmarks
 	$(BIN)/ruff format --check assistant ui tests benchmarks
-	@if unshare -n true 2>/dev/null && command -v ip >/dev/null; then \
-		echo "Running tests in a network namespace with no network but loopback."; \
-		ASSISTANT_TEST_NETNS=1 unshare -n sh -c 'ip link set lo up && $(BIN)/pytest'; \
-	else \
-		echo "unshare -n is not available: tests run with the in-process network guard only."; \
-		$(BIN)/pytest; \
-	fi
+	$(call pytest_offline,--durations=15)
+
+## Everyday work: lint and the tests that start no server, browser, model or evaluation run (no apt).
+test-fast: install
+	$(BIN)/ruff check assistant ui tests benchmarks
+	$(BIN)/ruff format --check assistant ui tests benchmarks
+	$(call pytest_offline,$(FAST) --durations=10)
 
 lint: install
 	$(BIN)/ruff check assistant ui tests benchmarks

@@ -1,6 +1,10 @@
-"""Shared fixtures. Every test runs with the network cut: `make test` runs pytest in a fresh
-network namespace when it can (only loopback exists), and this guard refuses any connection
-that is not to loopback in case it cannot."""
+"""Shared fixtures, the network guard and the test tiers. Every test runs with the network cut: `make test`
+runs pytest in a fresh network namespace when it can (only loopback exists), and the guard installed by
+`pytest_configure` refuses any connection that is not to loopback in case it cannot.
+
+Tiers (registered in pyproject.toml, `--strict-markers`): `browser`, `server`, `llm`, `eval`, `slow`.
+`make test-fast` runs the tests with none of them; `make test` runs all. A test that uses the `web_server` or
+`chroma_server` fixture is marked `server` here, so a new one cannot forget it."""
 
 from __future__ import annotations
 
@@ -14,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import listening_port
 
-ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
@@ -37,7 +41,21 @@ def _guarded_connect(self, address):
     return _real_connect(self, address)
 
 
-socket.socket.connect = _guarded_connect
+SERVER_FIXTURES = {"web_server", "chroma_server"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture(scope="session")
@@ -71,29 +89,6 @@ def retriever(built, embedder):
     return open_retriever(built, embedder=embedder)
 
 
-def free_port() -> int:
-    """A port nothing listens on, for tests of a server that is not there. A server the tests start binds
-    port 0 itself and says which port it got (handing this port on to a process would be a race)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening_port(pid: int) -> int | None:
-    """The port process `pid` listens on at 127.0.0.1, from /proc (`chroma run --port 0` binds a free port
-    but prints ":0"), or None while it listens on none."""
-    try:
-        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
-    except OSError:
-        return None
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, state, inode = fields[1], fields[3], fields[9]
-        if state == "0A" and local.startswith("0100007F:") and f"socket:[{inode}]" in inodes:
-            return int(local.split(":")[1], 16)
-    return None
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real Chroma server (`chroma run`) on 127.0.0.1, on a port the system picks; stopped after the session."""
@@ -118,20 +113,6 @@ def chroma_server(tmp_path_factory):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-def run_cli(*args: str, data_dir: Path, stdin: str | None = None, env: dict | None = None, timeout: float = 300):
-    """Run the real `assistant` console script as a user would. A limit against a hung process, not a
-    speed check: generous, since a shared CI machine can be several times slower than an idle one."""
-    exe = Path(sys.executable).parent / "assistant"
-    return subprocess.run(
-        [str(exe), "--data-dir", str(data_dir), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import asyncio
 import json
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from assistant.chain import AnswerChain
 from assistant.models import Answer

@@ -8,6 +8,8 @@ import pytest
 
 from ui.screenshot import CHROMIUM, QUESTION, ask, launch, open_citation
 
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
 
 @pytest.fixture(scope="module")
 def browser():

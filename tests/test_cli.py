@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 PIPE_CLOSED = 141  # what a shell reports for a process ended by SIGPIPE
 
@@ -73,7 +73,7 @@ def test_corrupt_index_tells_how_to_rebuild(tmp_path):
 
 
 def test_unreachable_chroma_server_is_one_sentence(tmp_path):
-    from conftest import free_port
+    from helpers import free_port
 
     out = run_cli(
         "search", "human rights", data_dir=tmp_path, env={"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(free_port())}

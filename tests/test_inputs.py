@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from assistant.models import Answer
 

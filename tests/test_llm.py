@@ -2,7 +2,7 @@
 writes poor answers; these tests assert structure and verification, never wording."""
 
 import pytest
-from conftest import free_port
+from helpers import free_port
 
 from assistant.chain import AnswerChain
 from assistant.facts import unsupported

@@ -11,6 +11,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.slow  # about 20 s of load; `server` comes with the web_server fixture
 
 CLIENTS = 8
 SECONDS = 20

@@ -6,7 +6,7 @@ import json
 
 import httpx
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from assistant.llm import MODEL_FILE, smollm2_path
 from assistant.models import Answer

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from assistant import verification
 from assistant.chain import AnswerChain
@@ -20,6 +20,8 @@ from assistant.retrieval import HybridRetriever
 from assistant.suite import SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
 from assistant.support import SupportJudge, calibrate, citation_score, load_calibration, load_pairs
 from assistant.verification import markers
+
+pytestmark = pytest.mark.eval
 
 ROOT = Path(__file__).resolve().parent.parent
 EVALS = ROOT / "evals"

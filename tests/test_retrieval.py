@@ -147,7 +147,7 @@ def test_a_new_scope_note_does_not_reorder_the_paragraphs(tmp_path, embedder):
     import shutil
 
     import yaml
-    from conftest import ROOT
+    from helpers import ROOT
 
     from assistant.indexing import ingest, open_retriever
     from assistant.settings import Settings

@@ -4,7 +4,7 @@ import json
 import threading
 
 import pytest
-from conftest import free_port
+from helpers import free_port
 
 from assistant.chain import AnswerChain
 from assistant.models import Answer

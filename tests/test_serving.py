@@ -26,6 +26,8 @@ from assistant.sources import add_document
 from ui.screenshot import server
 from ui.server import listen
 
+pytestmark = pytest.mark.server
+
 KEY = "sk-canary-7f3a9c1e5b2d4680"
 PASSWORD = "canary-password-5150"
 AUTH = ("reader", PASSWORD)
@@ -148,6 +150,7 @@ def test_injected_instructions_in_a_cited_document_change_nothing(http):
     assert "OP3" in [c["paragraph"] for c in where["citations"]] and "New York" in where["answer"]
 
 
+@pytest.mark.browser
 def test_markup_in_a_cited_document_is_shown_as_text(guarded):
     from playwright.sync_api import sync_playwright
 

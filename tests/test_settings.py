@@ -3,7 +3,7 @@ sentence naming the variable and what it accepts (exit 2), in the CLI and in `as
 a pydantic traceback, a wrong answer to every question or a server that refuses every request."""
 
 import pytest
-from conftest import free_port, run_cli
+from helpers import free_port, run_cli
 
 from assistant.errors import BadInput
 from assistant.settings import Settings

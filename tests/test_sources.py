@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import free_port, run_cli
+from helpers import free_port, run_cli
 from ods_server import ODS
 from un_fixtures import A_74_130, A_RES_70_174_EN, A_RES_70_174_ZH, make_docx, make_pdf
 

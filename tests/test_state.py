@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 from assistant.indexing import ingest, open_retriever
 from assistant.settings import Settings
@@ -251,6 +251,7 @@ def _post(url: str, path: str, body: dict) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
+@pytest.mark.server
 def test_a_running_server_follows_rebuilds_of_its_index(workspace, monkeypatch):
     """Two rebuilds delete the generation the server loaded; it answers from the new one."""
     from ui.screenshot import server
