@@ -18,6 +18,7 @@ from .generation import NOT_IN_TEXT, ChatGenerator, ExtractiveGenerator
 from .indexing import open_retriever
 from .llm import local_model_path
 from .models import Answer, Citation, Hit, Lang, Message, Timings
+from .replies import NEAREST, NOT_SAID, NOTHING_TO_ASK
 from .retrieval import HybridRetriever, clean_query
 from .security import PromptGuard, redact, secrets_of
 from .settings import Settings
@@ -26,19 +27,6 @@ from .verification import Verified, cite, gives_asked_fact, verify
 
 log = logging.getLogger(__name__)
 
-NOT_SAID = {
-    "en": "The text does not say this.",
-    "zh": "案文没有说明这一点。",
-}
-NEAREST = {
-    "en": "The nearest paragraphs, for reference only (they do not answer the question): {ids}.",
-    "zh": "最接近的段落（仅供参考，并不回答这个问题）：{ids}。",
-}
-NOTHING_TO_ASK = {
-    "en": "There is no question here to answer: ask a question about the resolution, such as “Who pays for the "
-    "participation of developing countries?”.",
-    "zh": "这里没有可以回答的问题：请就决议提一个问题，例如“谁负担发展中国家代表的参与费用？”。",
-}
 QUOTED = "The model's answer did not cite the best paragraph retrieved; its words follow the answer."
 FALLBACK = "The {name} generator failed ({reason}); this answer is extractive."
 

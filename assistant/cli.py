@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import click
@@ -71,9 +72,29 @@ def _output_failed(exc: OSError) -> None:
     sys.exit(1)
 
 
+# The entry-point group through which other packages add commands, as llm's plugins do: the web UI adds
+# `assistant ui` (pyproject.toml), so the library never imports `ui` and installs without it.
+COMMANDS = "assistant.commands"
+
+
+def added_commands() -> dict[str, EntryPoint]:
+    """The commands installed packages add, by name; read only when a name is not one of ours."""
+    return {entry.name: entry for entry in entry_points(group=COMMANDS)}
+
+
 class Cli(click.Group):
     """Turns any error into one sentence; the traceback goes to the log file. A reader that closes the
-    pipe (`assistant ask - | head`) ends the command quietly, as it ends any Unix tool."""
+    pipe (`assistant ask - | head`) ends the command quietly, as it ends any Unix tool. Commands other
+    packages add (COMMANDS) are listed and loaded like its own."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *added_commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and (entry := added_commands().get(name)):
+            command = entry.load()
+        return command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -270,24 +291,6 @@ def chat(settings: Settings, generator: str | None, k: int | None) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=7860,
-    show_default=True,
-    help="Port to listen on; 0: a free one, named in the address printed.",
-)
-@click.option("--generator", type=GENERATORS, default=None, help="Default generator of the UI and the API.")
-@click.pass_obj
-def ui(settings: Settings, host: str, port: int, generator: str | None) -> None:
-    """The web UI and the HTTP API (/api/ask, /v1/chat/completions) on one server."""
-    from ui.server import serve
-
-    serve(settings.model_copy(update={"generator": generator}) if generator else settings, host, port, click.echo)
-
-
-@main.command()
 def schema() -> None:
     """Print the JSON Schema of an Answer."""
     from .models import Answer
@@ -325,7 +328,7 @@ def model_check(settings: Settings) -> None:
 @click.pass_obj
 def eval_retrieval(settings: Settings, sets: tuple[Path, ...], misses: bool, as_json: bool) -> None:
     """Recall@1, recall@3 and MRR per language on evaluation sets (JSONL of question and gold)."""
-    from .evaluation import evaluate_retrieval, format_report, load_items, report_json
+    from .evals.evaluation import evaluate_retrieval, format_report, load_items, report_json
     from .indexing import open_retriever
 
     retriever = open_retriever(settings)
@@ -344,7 +347,7 @@ def eval_retrieval(settings: Settings, sets: tuple[Path, ...], misses: bool, as_
 def eval_answers(settings: Settings, sets: tuple[Path, ...], generator: str | None, failures: bool) -> None:
     """Gold citation, key facts, refusals and fabricated facts of answers on evaluation sets."""
     from .chain import build_chain
-    from .evaluation import evaluate_answers, format_answer_report, load_answer_items
+    from .evals.evaluation import evaluate_answers, format_answer_report, load_answer_items
 
     chain = build_chain(settings)
     for path in sets or (settings.knowledge_dir.parent / "evals" / "answers.jsonl",):
@@ -365,7 +368,7 @@ def sources() -> None:
 @click.pass_obj
 def sources_list(settings: Settings, as_json: bool) -> None:
     """Every cited document: symbol, kind, date, title, citing paragraphs, and what text we hold."""
-    from .sources import list_sources
+    from .sources.catalogue import list_sources
 
     rows = list_sources(settings)
     if as_json:
@@ -390,7 +393,8 @@ def sources_fetch(settings: Settings, symbols: tuple[str, ...], langs: str, ever
     """Download official texts by symbol from the UN Official Document System, parse and index them.
     Files already downloaded (checksum intact) are not downloaded again."""
     from .errors import BadInput
-    from .sources import all_symbols, canonical_symbol, fetch_documents, parse_langs
+    from .sources.catalogue import all_symbols, canonical_symbol
+    from .sources.library import fetch_documents, parse_langs
 
     if not symbols and not everything:
         raise BadInput("Name at least one symbol (e.g. A/74/130), or use --all.")
@@ -410,7 +414,7 @@ def sources_fetch(settings: Settings, symbols: tuple[str, ...], langs: str, ever
 @click.pass_obj
 def sources_add(settings: Settings, file: Path, symbol: str, lang: str) -> None:
     """Add an official text you already have (PDF or DOCX); it is parsed, indexed and cited like a fetched one."""
-    from .sources import add_document, parse_langs
+    from .sources.library import add_document, parse_langs
 
     doc = add_document(settings, file, symbol, parse_langs(lang)[0])
     click.echo(
@@ -425,7 +429,7 @@ def sources_add(settings: Settings, file: Path, symbol: str, lang: str) -> None:
 @click.pass_obj
 def sources_show(settings: Settings, symbol: str, as_json: bool) -> None:
     """One cited document: catalogue entry, status, provenance and its paragraphs with their citation keys."""
-    from .sources import document_view
+    from .sources.catalogue import document_view
 
     view = document_view(settings, symbol)
     if as_json:
@@ -444,10 +448,6 @@ def sources_show(settings: Settings, symbol: str, as_json: bool) -> None:
             click.echo(f"[{p.key}] ({lang}) {text}")
 
 
-def _paragraph_texts(retriever) -> dict[str, dict[str, str]]:
-    return {pid: by for (_, pid), by in retriever.paragraph_texts().items()}
-
-
 def _evals_dir(settings: Settings) -> Path:
     return settings.knowledge_dir.parent / "evals"
 
@@ -458,14 +458,14 @@ def _evals_dir(settings: Settings) -> Path:
 @click.pass_obj
 def eval_judge(settings: Settings, pairs: Path | None, write: bool) -> None:
     """Calibrate the support judge on hand-labelled (sentence, paragraph) pairs and report its accuracy."""
+    from .evals.judge import CALIBRATION, SupportJudge, calibrate, load_pairs
     from .indexing import make_embedder, open_retriever
-    from .support import CALIBRATION, SupportJudge, calibrate, load_pairs
 
     evals = _evals_dir(settings)
     embedder = make_embedder(settings)
-    texts = _paragraph_texts(open_retriever(settings, embedder=embedder))
+    texts = open_retriever(settings, embedder=embedder).texts_by_ref()
     labelled = load_pairs(pairs or evals / "support_pairs.jsonl")
-    unknown = sorted({p.paragraph for p in labelled} - set(texts))
+    unknown = sorted({p.paragraph for p in labelled} - {ref.key for ref in texts})
     if unknown:
         raise UserError(f"The pairs cite paragraphs the index lacks ({', '.join(unknown)}): fix the pairs file.")
     result = calibrate(SupportJudge(embedder, texts, threshold=1.0), labelled)
@@ -537,9 +537,9 @@ def eval_suite(
     """The release evaluation: retrieval, citations (ALCE), key facts, refusals, fabricated facts,
     latency; reports in evals/reports/; exit status 1 when a metric is outside evals/thresholds.toml."""
     from .chain import build_chain
-    from .reports import write_reports
-    from .suite import SETS, SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
-    from .support import SupportJudge, load_calibration
+    from .evals.judge import SupportJudge, load_calibration
+    from .evals.reports import write_reports
+    from .evals.suite import SETS, SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
 
     evals = _evals_dir(settings)
     chosen = [s.strip() for s in sets.split(",") if s.strip()]
@@ -551,7 +551,7 @@ def eval_suite(
         raise UserError("The support judge is not calibrated: run `assistant eval-judge` first.") from exc
     gate = load_thresholds(thresholds or evals / "thresholds.toml")
     chain = build_chain(settings)
-    texts = _paragraph_texts(chain.retriever)
+    texts = chain.retriever.texts_by_ref()
     support = SupportJudge(chain.retriever.embedder, texts, calibration.threshold)
     report, answered = run_suite(
         chain,

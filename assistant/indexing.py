@@ -15,6 +15,8 @@ from .errors import IngestBusy
 from .knowledge import build_chunks, load
 from .retrieval import HybridRetriever
 from .settings import Settings
+from .sources.chunks import document_chunks
+from .sources.kept import mark_indexed, parsed_documents
 from .store import IngestReport, Store
 
 log = logging.getLogger(__name__)
@@ -67,10 +69,8 @@ def ingest(
     on_wait: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """The resolution and its knowledge files, and every cited document fetched or added (sources.py).
+    """The resolution and its knowledge files, and every cited document fetched or added (assistant/sources/).
     `progress(done, total)` follows the chunks being embedded and added."""
-    from .sources import document_chunks, mark_indexed, parsed_documents
-
     with ingest_lock(settings, on_wait):
         docs = parsed_documents(settings)
         chunks = build_chunks(load(settings), settings) + document_chunks(settings, docs)

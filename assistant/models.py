@@ -17,6 +17,10 @@ Lang = Literal["zh", "en"]
 View = Literal["text", "expansion"]
 
 
+# A paragraph's text by language, keyed by the reference answers cite it by (HybridRetriever.texts_by_ref).
+Texts = dict[Ref, dict[str, str]]
+
+
 class FootnoteMarker(BaseModel):
     footnote: str = Field(description="ID of the footnote the marker points to, e.g. FN1.")
     offset: int = Field(description="Character offset in the paragraph text where the marker stood.")
@@ -165,7 +169,7 @@ class Answer(BaseModel):
     draft: bool = Field(False, description="True for the unverified drafts a stream yields before the answer.")
 
 
-# --- Cited documents fetched from the UN Official Document System (sources.py) -----------------
+# --- Cited documents fetched from the UN Official Document System (assistant/sources/) ------------
 
 
 class SourceFile(BaseModel):

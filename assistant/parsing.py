@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .models import FootnoteMarker, Paragraph, Repair
 from .refs import FOOTNOTE, HEADER, OPERATIVE, PREAMBULAR, SPONSORS, numbered
-from .text import IDEOGRAPH
+from .text import join_lines
 
 FOOTNOTE_RULE = re.compile(r"^\s*_{5,}\s*$")
 FOOTNOTE_LINE = re.compile(r"^\s*([1-9]\d?)\s+(\S.*)$")
@@ -23,7 +23,6 @@ OPERATIVE_NUMBER = re.compile(r"^(\d+)\.\s")
 # bracket), followed by white space or the end of the block, e.g. "第 22/8 号决议，1 其中".
 MARKER = re.compile(r"(?<=[，；。》”])\s*([1-9])(?=\s|$)")
 SPONSORS_END = "订正决议草案"
-ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
 
 class SeedError(ValueError):
@@ -43,23 +42,6 @@ class Block:
     @property
     def text(self) -> str:
         return join_lines(self.parts)
-
-
-def join_lines(parts: list[str]) -> str:
-    """Join PDF lines the way the UN Chinese text is spaced: nothing between Chinese characters,
-    one space between a Chinese ideograph and a Latin letter or digit."""
-    out = ""
-    for part in parts:
-        if out and part and _needs_space(out[-1], part[0]):
-            out += " "
-        out += part
-    return out
-
-
-def _needs_space(left: str, right: str) -> bool:
-    return bool(
-        (ASCII_WORD.match(left) and IDEOGRAPH.match(right)) or (IDEOGRAPH.match(left) and ASCII_WORD.match(right))
-    )
 
 
 def read_blocks(raw: str) -> list[Block]:

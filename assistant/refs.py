@@ -8,7 +8,7 @@ A reference is a paragraph ID within a document. Answers cite it by its key, ins
   SCOPE:votes               a note on a topic the text does not cover (SCOPE:no-OP9: a paragraph it lacks);
                             shown as an answer, never cited in a marker
   A/74/130 ¶12              a paragraph of a cited document: its symbol, then its ID there (born in
-                            documents.py): ¶12, ¶12(b), OP5(a)(i), PP2, HEADER, FN3, annex ¶5,
+                            sources/documents.py): ¶12, ¶12(b), OP5(a)(i), PP2, HEADER, FN3, annex ¶5,
                             annex II ¶3, II.A ¶3, §4 ¶1, intro ¶2
   [OP3], [PP6, FN1], [A/74/130 ¶12]   markers, as answers carry them
 
@@ -38,7 +38,7 @@ LATER_EVENTS = "later_events"
 # A UN document symbol: a series of one or two capitals, then parts separated by slashes, e.g.
 # A/74/130, E/2017/30, A/RES/70/174, A/C.3/74/L.11/Rev.1, E/CN.15/2019/L.5, A/HRC/RES/20/8,
 # S/2019/1-Add.1. The same pattern finds symbols in text (facts.py), checks a typed one before it
-# is fetched (fetching.py), spots one printed at the head of a page (readers.py), keeps one whole as
+# is fetched (sources/fetching.py), spots one printed at the head of a page (sources/readers.py), keeps one whole as
 # a search term (lexical.py, in any case) and reads the key of a cited document's paragraph.
 DOC_SYMBOL = r"[A-Z]{1,2}(?:/[A-Za-z0-9.\-]+)+"
 SYMBOL = re.compile(DOC_SYMBOL)
@@ -46,7 +46,7 @@ SYMBOL = re.compile(DOC_SYMBOL)
 RESOLUTION_IDS = r"HEADER|SPONSORS|PP\d{1,2}|OP\d{1,2}|FN\d{1,2}|CAT:\S+"
 RESOLUTION_ID = re.compile(RESOLUTION_IDS)
 SCOPE_KEY = re.compile(r"SCOPE:\S+")
-# An ID within a cited document (documents.py): an annex, then a section qualifier, then the paragraph.
+# An ID within a cited document (sources/documents.py): an annex, then a section qualifier, then the paragraph.
 DOC_PARAGRAPH_ID = (
     r"(?:annex(?: [IVX]{1,5})? )?(?:(?:[IVX]{1,5}(?:\.[A-H])?|§\d+|intro) )?"
     r"(?:HEADER|PP\d+|OP\d+|FN\d+|¶\d+)(?:\([a-z]{1,6}\))*"

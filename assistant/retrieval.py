@@ -23,7 +23,7 @@ from pydantic import ConfigDict, PrivateAttr
 from .errors import BadInput
 from .facts import SYMBOL, YEAR
 from .lexical import BM25, Scores, Vocabulary
-from .models import Chunk, Hit
+from .models import Chunk, Hit, Texts
 from .references import missing_note, named_paragraphs
 from .refs import LATER_EVENTS, RESOLUTION, Ref, scope_id
 from .settings import Settings
@@ -145,6 +145,11 @@ class HybridRetriever(BaseRetriever):
         if self._bm25 is None:
             self.load()
         return dict(self._texts)
+
+    def texts_by_ref(self) -> Texts:
+        """The same texts keyed by the reference an answer cites each paragraph by: what the judges and
+        reports look a cited or gold paragraph up by, with the document kept in the key."""
+        return {Ref.parse(paragraph): by for (_, paragraph), by in self.paragraph_texts().items()}
 
     def asks_something(self, question: str) -> bool:
         """False for a string with nothing the index or the embedder could search by (lexical.Vocabulary),

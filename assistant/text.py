@@ -23,6 +23,7 @@ QUOTATION = re.compile(r"“[^”]*”")
 TRAILING_MARKERS = re.compile(r"([。！？.!?])\s*((?:\[[^\[\]]+\]\s*)+)[。.]?")
 CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
 SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
+ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
 
 def detect_language(text: str) -> Lang:
@@ -93,3 +94,20 @@ def best_span(text: str, lang: str, probe: str) -> str:
     while j < len(parts) and not re.search(r"[。；.;]\s*$", parts[j - 1]) and j - i < 3:
         j += 1
     return "".join(parts[i:j]).strip() if lang == "zh" else " ".join(p.strip() for p in parts[i:j])
+
+
+def join_lines(parts: list[str]) -> str:
+    """Join PDF lines the way the UN Chinese text is spaced: nothing between Chinese characters,
+    one space between a Chinese ideograph and a Latin letter or digit."""
+    out = ""
+    for part in parts:
+        if out and part and _needs_space(out[-1], part[0]):
+            out += " "
+        out += part
+    return out
+
+
+def _needs_space(left: str, right: str) -> bool:
+    return bool(
+        (ASCII_WORD.match(left) and IDEOGRAPH.match(right)) or (IDEOGRAPH.match(left) and ASCII_WORD.match(right))
+    )

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from assistant.chain import build_chain
-from assistant.evaluation import load_answer_items
+from assistant.evals.evaluation import load_answer_items
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ a generic "answer with sources" prompt (sources numbered [1]..[4]).
 
 Scoring: a baseline chunk counts as every paragraph it overlaps (character spans), so recall@k asks
 whether a gold paragraph is inside one of the first k chunks, and a citation [n] cites all paragraphs
-of chunk n. Answers are scored with the project's own metrics (evaluation.KeyFact, support.py's ALCE
-citation scores, facts.unsupported, suite.answer_metrics). Held-out sets are reported only in
+of chunk n. Answers are scored with the project's own metrics (evaluation.KeyFact, evals/judge.py's ALCE
+citation scores, facts.unsupported, evaluation.answer_metrics). Held-out sets are reported only in
 aggregate."""
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.chain import build_chain
-from assistant.evaluation import AnswerItem, load_answer_items, load_items
+from assistant.evals.evaluation import AnswerItem, answer_metrics, load_answer_items, load_items
+from assistant.evals.judge import SupportJudge, citation_score, load_calibration
+from assistant.evals.suite import ItemResult, score_answer
 from assistant.facts import unsupported
 from assistant.knowledge import Knowledge
 from assistant.knowledge import load as load_knowledge
 from assistant.settings import Settings
-from assistant.suite import ItemResult, answer_metrics, score_answer
-from assistant.support import SupportJudge, citation_score, load_calibration
 from assistant.text import markers, strip_markers
 from assistant.tokens import count_tokens
 
@@ -171,7 +171,8 @@ def score_baseline(item: AnswerItem, text: str, sources: list[list[str]], texts,
 
     marked = re.sub(r"\[((?:\d+\s*,?\s*)+)\]", expand, text)
     refused = bool(REFUSAL.search(text)) or not text.strip()
-    cited = [p for p in dict.fromkeys(markers(marked)) if p in texts]
+    by_key = {ref.key: by for ref, by in texts.items()}  # markers name paragraphs by key
+    cited = [p for p in dict.fromkeys(markers(marked)) if p in by_key]
     result = ItemResult(
         id=item.id,
         category=item.category,
@@ -182,7 +183,7 @@ def score_baseline(item: AnswerItem, text: str, sources: list[list[str]], texts,
         key_facts=(sum(k.found_in(text) for k in item.key_facts) / len(item.key_facts))
         if item.answerable and item.key_facts
         else None,
-        fabricated=sorted(unsupported(strip_markers(marked), [t for p in cited for t in texts[p].values()]))
+        fabricated=sorted(unsupported(strip_markers(marked), [t for p in cited for t in by_key[p].values()]))
         if not refused
         else [],
         cited=cited,
@@ -200,13 +201,12 @@ def answers(chain, baseline: BaselineRAG, items: list[AnswerItem], generator: st
 
     llm = chat_model(chain.settings, "local")
     ours, theirs, first = [], [], {"project": [], "baseline": []}
-    flat = {pid: list(by.values()) for pid, by in texts.items()}
     for n, item in enumerate(items, 1):
         t0, got_first = time.perf_counter(), None
         for part in chain.stream({"question": item.question, "history": item.history, "generator": generator}):
             got_first, answer = got_first or time.perf_counter(), part
         first["project"].append(((got_first or time.perf_counter()) - t0) * 1000)
-        ours.append(score_answer(item, answer, flat, support))
+        ours.append(score_answer(item, answer, texts, support))
         if generator == "local":
             text, sources, timings = baseline_answer(baseline, llm, item)
             first["baseline"].append(timings["first_token_ms"])
@@ -236,7 +236,7 @@ def main() -> None:
     settings = Settings(llm_timeout=300)  # measure the model, not the fallback a slow answer gets
     chain = build_chain(settings)
     baseline = BaselineRAG(settings, chain.retriever.embedder, BENCH_DATA / "baseline")
-    texts = {pid: by for (_, pid), by in chain.retriever.paragraph_texts().items()}
+    texts = chain.retriever.texts_by_ref()
     support = SupportJudge(chain.retriever.embedder, texts, load_calibration(EVALS).threshold)
     result: dict = {
         "baseline": {"chunks": len(baseline.chunks), "chunk_tokens": CHUNK_TOKENS, "overlap": OVERLAP, "k": K},

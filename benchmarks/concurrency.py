@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 from common import ROOT, free_port, load, save, spread, tree_rss_mb, wait_port
 
-from assistant.evaluation import load_answer_items
+from assistant.evals.evaluation import load_answer_items
 
 
 def start_app(port: int) -> subprocess.Popen:

@@ -20,7 +20,7 @@ import httpx
 from common import ROOT, load, rss_mb, save, spread
 
 from assistant.chain import build_chain
-from assistant.evaluation import load_answer_items
+from assistant.evals.evaluation import load_answer_items
 from assistant.generation import ChatGenerator, answer_grammar, evidence
 from assistant.llm import local_model_path, local_server
 from assistant.settings import Settings

@@ -24,13 +24,13 @@ from corpus import ComposedEmbeddings, generated
 from tqdm import tqdm
 
 from assistant.embeddings import E5Embeddings
-from assistant.evaluation import load_items
+from assistant.evals.evaluation import load_items
+from assistant.evals.suite import TimedSearch, run_retrieval
 from assistant.indexing import make_store
 from assistant.knowledge import build_chunks
 from assistant.knowledge import load as load_knowledge
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
-from assistant.suite import TimedSearch, run_retrieval
 
 EVALS = ROOT / "evals"
 

@@ -14,7 +14,7 @@ import time
 
 from common import ROOT, load, save, spread
 
-from assistant.evaluation import load_items
+from assistant.evals.evaluation import load_items
 from assistant.indexing import open_retriever
 from assistant.settings import Settings
 

@@ -7,7 +7,7 @@ import json
 
 from common import RESULTS
 
-from assistant.reports import HEADLINE
+from assistant.evals.reports import HEADLINE
 
 
 def read(name: str) -> dict | None:

@@ -6,10 +6,10 @@ import pdfplumber
 import pytest
 from un_fixtures import A_74_130, A_RES_70_174_EN, A_RES_70_174_ZH, FN, make_docx, make_pdf
 
-from assistant.documents import structure
 from assistant.models import SourceFile
-from assistant.readers import UnreadableFile, read
 from assistant.refs import paragraph_name
+from assistant.sources.documents import structure
+from assistant.sources.readers import UnreadableFile, read
 
 REPORT_IDS = [
     "HEADER",
@@ -127,7 +127,7 @@ def test_damaged_files_are_refused_in_one_sentence(files, tmp_path):
 
 
 def test_unnumbered_text_joins_its_paragraph_or_is_counted_under_its_heading():
-    from assistant.readers import Block, Extract
+    from assistant.sources.readers import Block, Extract
 
     blocks = [
         Block("United Nations A/1/2"),

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation import load_items
+from assistant.evals.evaluation import load_items
 from assistant.knowledge import load
 from assistant.settings import Settings
 

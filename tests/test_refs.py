@@ -5,7 +5,6 @@ import pytest
 
 from assistant.errors import BadInput
 from assistant.facts import facts
-from assistant.fetching import check_symbol
 from assistant.lexical import tokenize
 from assistant.refs import (
     DOC_KEY,
@@ -17,6 +16,7 @@ from assistant.refs import (
     scope_id,
     series,
 )
+from assistant.sources.fetching import check_symbol
 from assistant.verification import markers
 
 RESOLUTION_KEYS = ["HEADER", "SPONSORS", "PP1", "PP17", "OP3", "OP9", "FN2", "CAT:A/74/130", "CAT:A/RES/70/174"]

@@ -13,12 +13,13 @@ from helpers import run_cli
 
 from assistant import verification
 from assistant.chain import AnswerChain
-from assistant.evaluation import load_answer_items
+from assistant.evals.evaluation import load_answer_items
+from assistant.evals.judge import SupportJudge, calibrate, citation_score, load_calibration, load_pairs
+from assistant.evals.suite import SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
 from assistant.generation import ExtractiveGenerator
 from assistant.names import names
+from assistant.refs import Ref
 from assistant.retrieval import HybridRetriever
-from assistant.suite import SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
-from assistant.support import SupportJudge, calibrate, citation_score, load_calibration, load_pairs
 from assistant.verification import markers
 
 pytestmark = pytest.mark.eval
@@ -29,7 +30,7 @@ EVALS = ROOT / "evals"
 
 @pytest.fixture(scope="module")
 def texts(retriever):
-    return {pid: by for (_, pid), by in retriever.paragraph_texts().items()}
+    return retriever.texts_by_ref()
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +46,10 @@ def test_answer_set_covers_what_a_release_must_be_checked_on(texts):
     assert set(categories) == expected
     assert Counter(i.lang for i in items)["zh"] == Counter(i.lang for i in items)["en"]
     answerable = [i for i in items if i.answerable]
-    assert all(i.gold and set(i.gold) <= set(texts) and i.key_facts for i in answerable)
+    assert all(i.gold and set(i.gold) <= {ref.key for ref in texts} and i.key_facts for i in answerable)
     assert all(k.en and k.zh for i in items for k in i.key_facts)  # accepted variants in both languages
     gold = Counter(g for i in answerable for g in i.gold)
-    assert all(gold[p] >= 2 for p in texts if not p.startswith(("CAT:", "SCOPE:")))
+    assert all(gold[r.key] >= 2 for r in texts if not r.key.startswith(("CAT:", "SCOPE:")))
     assert all(i.history for i in items if i.category == "follow-up")
 
 
@@ -62,7 +63,7 @@ def test_labelled_pairs_are_many_balanced_and_cite_real_paragraphs(texts):
     )
     assert min(labels.values()) >= 40 and min(langs.values()) >= 30
     assert kinds["neighbour"] >= 10 and kinds["wrong-date"] >= 5  # the hard negatives
-    assert {p.paragraph for p in pairs} <= set(texts)
+    assert {p.paragraph for p in pairs} <= {ref.key for ref in texts}
 
 
 def test_committed_calibration_is_what_the_pairs_give(support):
@@ -83,7 +84,9 @@ def test_judge_catches_wrong_place_date_and_neighbour_but_accepts_a_quote(suppor
     )
     assert not support.supports("The ad hoc committee will hold a three-day organizational session.", ["OP2"])
     assert support.supports("The organizational session will be held in New York in August 2020.", ["OP3"])
-    assert support.check(texts["OP5"]["zh"], ["OP5"]).similarity == 1.0  # a verbatim quote needs no similarity
+    assert (
+        support.check(texts[Ref.parse("OP5")]["zh"], ["OP5"]).similarity == 1.0
+    )  # a verbatim quote needs no similarity
     assert ("China", "中国") not in names("发展中国家积极参与")  # "developing countries" contains 中国
 
 
@@ -176,3 +179,32 @@ def test_gate_fails_a_retriever_that_shuffles_its_hits(built, retriever, support
     failed = [c for c in report.gate if not c.passed]
     assert any(c.key == "retrieval/dev/recall_at_1" and c.enforced_in_ci for c in failed)
     assert not report.passed and not report.passed_ci
+
+
+def test_eval_answers_and_the_suite_report_the_same_figures_and_failures():
+    """One metrics path: the older `eval-answers` summary and the release suite's give the same numbers and
+    the same failures for the same answers; a metric with no question to apply to is n/a, not 0."""
+    from assistant.evals.evaluation import format_answer_report, summarise
+    from assistant.evals.suite import ItemResult, summarise_answers
+
+    def result(id: str, lang: str, expected: bool, answered: bool, **kw) -> ItemResult:
+        base = {"gold_cited": None, "key_facts": None, "fabricated": [], "cited": [], "total_ms": 5.0}
+        return ItemResult(
+            id=id, category="c", lang=lang, expected_answerable=expected, answerable=answered, **(base | kw)
+        )
+
+    results = [
+        result("a", "en", True, True, gold_cited=True, key_facts=1.0, citation_recall=1.0, citation_precision=1.0),
+        result("b", "en", True, True, gold_cited=True, key_facts=0.5, citation_recall=1.0, citation_precision=1.0),
+        result("c", "zh", True, True, gold_cited=True, key_facts=1.0, citation_recall=1.0, citation_precision=0.5),
+        result("d", "zh", False, True, fabricated=["2031"]),
+        result("e", "zh", False, False),
+    ]
+    older = summarise(results, "extractive")
+    suite = summarise_answers(results, "extractive", heldout=False)
+    assert older.metrics == suite.metrics and older.by_lang == suite.by_lang
+    assert [r.id for r in older.failures] == [r.id for r in suite.failures] == ["b", "c", "d"]
+    assert older.by_lang["en"]["refusal_accuracy"] is None  # no unanswerable English question
+    printed = format_answer_report("set", older)
+    assert "refusal accuracy 0.500" in printed and "key facts 0.833" in printed
+    assert "  en: citation_recall 1.000" in printed and "refusal_accuracy" not in printed.splitlines()[2]

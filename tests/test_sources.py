@@ -12,10 +12,10 @@ from un_fixtures import A_74_130, A_RES_70_174_EN, A_RES_70_174_ZH, make_docx, m
 
 from assistant.chain import AnswerChain
 from assistant.errors import UserError
-from assistant.fetching import FetchError, NotFound, fetch
 from assistant.indexing import ingest, open_retriever
 from assistant.settings import Settings
 from assistant.sources import document_view, fetch_documents, list_sources, load_document
+from assistant.sources.fetching import FetchError, NotFound, fetch
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import BadInput, UserError
-from .llm import sha256_of
-from .models import Lang, SourceFile
+from ..checksums import sha256_of
+from ..errors import BadInput, UserError
+from ..models import Lang, SourceFile
+from ..refs import SYMBOL
+from ..settings import Settings
 from .readers import sniff
-from .refs import SYMBOL
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,11 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
-from .facts import unsupported
-from .names import missing_names
-from .refs import NUMBERED_ID_IN_TEXT, RESOLUTION_ID
-from .text import claims, clauses, markers, sentences, strip_markers
+from ..facts import unsupported
+from ..models import Texts
+from ..names import missing_names
+from ..refs import NUMBERED_ID_IN_TEXT, RESOLUTION_ID, Ref
+from ..text import claims, clauses, markers, sentences, strip_markers
 
 # A claim's parts: the runs between quotation marks and brackets ("X (official text: “Y”)" has X and Y).
 PARTS = re.compile(r"[“”\"()（）]")
@@ -44,20 +45,25 @@ class Check(BaseModel):
 
 @dataclass
 class SupportJudge:
-    """Judges claims against paragraphs; `texts` maps a paragraph ID to its text by language."""
+    """Judges claims against paragraphs, named by the keys markers carry ("OP3"); `texts` holds each
+    paragraph's text by language (HybridRetriever.texts_by_ref)."""
 
     embedder: Embeddings
-    texts: dict[str, dict[str, str]]
+    texts: Texts
     threshold: float
     _windows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _queries: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def text_of(self, key: str) -> dict[str, str]:
+        """The text by language of the paragraph a marker names; empty for one the index lacks."""
+        return self.texts.get(Ref.parse(key), {})
 
     def windows(self, pid: str) -> np.ndarray:
         """Embeddings of the paragraph's texts and of each of their clauses: a sentence drawn from one
         clause of a long paragraph is close to that clause, not to the whole."""
         if pid not in self._windows:
             parts: list[str] = []
-            for lang, text in self.texts.get(pid, {}).items():
+            for lang, text in self.text_of(pid).items():
                 parts.append(text)
                 parts += [c.strip() for c in clauses(text, "zh" if lang == "zh" else "en") if len(c.strip()) > 3]
             parts = list(dict.fromkeys(p for p in parts if p))
@@ -67,9 +73,9 @@ class SupportJudge:
 
     def check(self, sentence: str, pids: list[str]) -> Check:
         claim = NUMBERED_ID_IN_TEXT.sub(" ", strip_markers(sentence))
-        sources = [t for pid in pids for t in self.texts.get(pid, {}).values()]
+        sources = [t for pid in pids for t in self.text_of(pid).values()]
         missing = sorted(unsupported(claim, sources)) + missing_names(claim, sources)
-        windows = [self.windows(pid) for pid in pids if pid in self.texts]
+        windows = [self.windows(pid) for pid in pids if self.text_of(pid)]
         similarity = 0.0
         if windows and quoted(claim, sources):
             similarity = 1.0

@@ -18,10 +18,20 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .errors import UserError
-from .evaluation import AnswerItem, AnswerResult, Miss, evaluate_retrieval, judge, load_answer_items, load_items
-from .models import Answer, Timings
-from .support import Calibration, SupportJudge, citation_score
+from ..errors import UserError
+from ..models import Answer, Texts, Timings
+from .evaluation import (
+    AnswerItem,
+    AnswerResult,
+    Miss,
+    answer_metrics,
+    evaluate_retrieval,
+    is_failure,
+    judge,
+    load_answer_items,
+    load_items,
+)
+from .judge import Calibration, SupportJudge, citation_score
 
 PROFILES = {"fast": ["extractive"], "full": ["extractive", "default"]}
 SETS = {"dev": ("retrieval.jsonl", "answers.jsonl"), "heldout": ("retrieval_heldout.jsonl", "answers_heldout.jsonl")}
@@ -43,10 +53,8 @@ class RetrievalSummary(BaseModel):
 
 
 class ItemResult(AnswerResult):
-    """One answer as the suite scores it: the evaluation's checks plus ALCE citation scores."""
+    """One answer as the suite scores it: the evaluation's checks, its ALCE citation scores filled in."""
 
-    citation_recall: float | None = None
-    citation_precision: float | None = None
     unsupported: list[str] = []  # paragraphs cited for a claim they do not support
     irrelevant: list[str] = []
     timings: Timings = Timings()
@@ -169,7 +177,7 @@ def run_retrieval(retriever, path: Path, heldout: bool) -> RetrievalSummary:
     )
 
 
-def score_answer(item: AnswerItem, answer: Answer, texts: dict[str, list[str]], support: SupportJudge) -> ItemResult:
+def score_answer(item: AnswerItem, answer: Answer, texts: Texts, support: SupportJudge) -> ItemResult:
     base = judge(item, answer, texts)
     result = ItemResult(**base.model_dump(), timings=answer.timings, produced_by=answer.generator)
     if answer.answerable and (score := citation_score(support, answer.answer)):
@@ -178,37 +186,6 @@ def score_answer(item: AnswerItem, answer: Answer, texts: dict[str, list[str]], 
         result.unsupported = sorted({p for c in score.claims if not c.supported for p in c.cited})
         result.irrelevant = sorted({p for c in score.claims for p in c.irrelevant})
     return result
-
-
-def _mean(values: list[float]) -> float | None:
-    """None where a metric does not apply (no unanswerable question in a category, no answer)."""
-    return round(sum(values) / len(values), 3) if values else None
-
-
-def answer_metrics(results: list[ItemResult]) -> dict[str, float | None]:
-    answerable = [r for r in results if r.expected_answerable]
-    unanswerable = [r for r in results if not r.expected_answerable]
-    answered = [r for r in results if r.answerable]
-    return {
-        "citation_recall": _mean([r.citation_recall for r in answered if r.citation_recall is not None]),
-        "citation_precision": _mean([r.citation_precision for r in answered if r.citation_precision is not None]),
-        "key_fact_recall": _mean([r.key_facts for r in answerable if r.key_facts is not None]),
-        "gold_cited": _mean([float(bool(r.gold_cited)) for r in answerable]),
-        "refusal_accuracy": _mean([float(not r.answerable) for r in unanswerable]),
-        "false_refusal": _mean([float(not r.answerable) for r in answerable]),
-        "fabricated_rate": _mean([float(bool(r.fabricated)) for r in answered]),
-    }
-
-
-def is_failure(r: ItemResult) -> bool:
-    return bool(
-        r.fabricated
-        or r.answerable != r.expected_answerable
-        or r.gold_cited is False
-        or (r.key_facts is not None and r.key_facts < 1)
-        or (r.citation_recall is not None and r.citation_recall < 1)
-        or (r.citation_precision is not None and r.citation_precision < 1)
-    )
 
 
 def summarise_answers(results: list[ItemResult], generator: str, heldout: bool) -> AnswerSummary:
@@ -360,7 +337,7 @@ def run_suite(
     generators = [chain.default_generator() if g == "default" else g for g in chosen]
     generators = list(dict.fromkeys(generators))
     sets = sets or list(SETS)
-    texts = {pid: list(by.values()) for (_, pid), by in chain.retriever.paragraph_texts().items()}
+    texts = chain.retriever.texts_by_ref()
     report = SuiteReport(
         name=name or f"{dt.datetime.now():%Y%m%d-%H%M%S}-{profile}",
         created=dt.datetime.now().isoformat(timespec="seconds"),

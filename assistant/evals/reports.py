@@ -9,9 +9,10 @@ import io
 import json
 from pathlib import Path
 
-from .chain import NOT_SAID
+from ..models import Answer, Texts
+from ..refs import Ref
+from ..replies import NOT_SAID
 from .evaluation import AnswerItem
-from .models import Answer
 from .suite import SuiteReport
 
 HEADLINE = [
@@ -29,7 +30,7 @@ MAX_FAILURES = 60
 def write_reports(
     report: SuiteReport,
     answered: dict[str, dict[str, list[tuple[AnswerItem, Answer]]]],
-    texts: dict[str, dict[str, str]],
+    texts: Texts,
     out_dir: Path,
 ) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -55,7 +56,7 @@ def write_reports(
 # --- RAGAS --------------------------------------------------------------------------------------
 
 
-def ragas_rows(generator: str, pairs: list[tuple[AnswerItem, Answer]], texts: dict[str, dict[str, str]]) -> list[dict]:
+def ragas_rows(generator: str, pairs: list[tuple[AnswerItem, Answer]], texts: Texts) -> list[dict]:
     """One row per question in RAGAS's SingleTurnSample fields: user_input (question), response
     (answer), retrieved_contexts (the paragraphs the answer cites or shows as nearest), reference
     (the gold paragraphs' text, or "the text does not say" for an unanswerable question) and
@@ -63,13 +64,13 @@ def ragas_rows(generator: str, pairs: list[tuple[AnswerItem, Answer]], texts: di
     rows = []
     for item, answer in pairs:
         lang = item.lang if item.lang in ("zh", "en") else "en"
-        gold = [texts[p].get(lang) or texts[p].get("zh", "") for p in item.gold if p in texts]
+        gold = [by.get(lang) or by.get("zh", "") for p in item.gold if (by := texts.get(Ref.parse(p)))]
         rows.append(
             {
                 "user_input": item.question,
                 "response": answer.answer,
                 "retrieved_contexts": [
-                    texts[c.paragraph].get(lang) or c.quote for c in answer.citations if c.paragraph in texts
+                    by.get(lang) or c.quote for c in answer.citations if (by := texts.get(Ref.parse(c.paragraph)))
                 ],
                 "reference": "\n".join(gold) if item.answerable else NOT_SAID[lang],
                 "reference_contexts": gold,

@@ -1,4 +1,6 @@
-"""Retrieval evaluation: recall@1, recall@3 and MRR per language, and the misses.
+"""The evaluation sets and their checks: retrieval (recall@1, recall@3 and MRR per language, and the
+misses) and answers (gold cited, key facts, refusals, fabricated facts), as `assistant eval-retrieval` and
+`assistant eval-answers` report them and the release suite (suite.py) builds on.
 
 An item is a question with its acceptable targets ("gold"); a ranking scores when any gold
 paragraph appears. The evaluation sets measure quality; nothing in the code looks at them."""
@@ -10,12 +12,13 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from .facts import unsupported
-from .models import Answer
-from .retrieval import HybridRetriever
-from .text import strip_markers
+from ..facts import unsupported
+from ..models import Answer, Texts
+from ..refs import Ref
+from ..retrieval import HybridRetriever
+from ..text import strip_markers
 
 
 class RetrievalItem(BaseModel):
@@ -122,18 +125,18 @@ class AnswerResult(BaseModel):
     fabricated: list[str]
     cited: list[str]
     total_ms: float
+    # ALCE citation scores (judge.py); None where no support judge scored the answer (`eval-answers`).
+    citation_recall: float | None = None
+    citation_precision: float | None = None
 
 
 class AnswerReport(BaseModel):
     n: int
     generator: str
-    gold_cited: float
-    key_facts: float
-    refusal_accuracy: float
-    false_refusal: float
+    metrics: dict[str, float | None] = Field(description="metrics.answer_metrics over every answer.")
     fabricated_answers: int
     latency_p50_ms: float
-    by_lang: dict[str, dict[str, float]]
+    by_lang: dict[str, dict[str, float | None]]
     failures: list[AnswerResult]
 
 
@@ -142,12 +145,13 @@ def load_answer_items(path: Path) -> list[AnswerItem]:
     return [AnswerItem.model_validate_json(line) for line in lines if line.strip()]
 
 
-def judge(item: AnswerItem, answer: Answer, texts: dict[str, list[str]]) -> AnswerResult:
+def judge(item: AnswerItem, answer: Answer, texts: Texts) -> AnswerResult:
     """Score one answer; `texts` holds each paragraph's texts, since facts may come from any part of a
     cited paragraph, not only its quoted span."""
     supported = [c for c in answer.citations if c.supported]
     cited = [c.paragraph for c in supported]
-    sources = [t for c in supported for t in (c.quote, c.translation, *texts.get(c.paragraph, []))]
+    by_ref = [texts.get(Ref.parse(c.paragraph), {}).values() for c in supported]
+    sources = [t for c, more in zip(supported, by_ref, strict=True) for t in (c.quote, c.translation, *more)]
     fabricated = sorted(unsupported(strip_markers(answer.answer), sources)) if answer.answerable else []
     return AnswerResult(
         id=item.id,
@@ -166,7 +170,7 @@ def judge(item: AnswerItem, answer: Answer, texts: dict[str, list[str]]) -> Answ
 
 
 def evaluate_answers(chain, items: list[AnswerItem], generator: str | None = None) -> AnswerReport:
-    texts = {pid: list(by.values()) for (_, pid), by in chain.retriever.paragraph_texts().items()}
+    texts = chain.retriever.texts_by_ref()
     results = []
     for item in items:
         answer = chain.invoke({"question": item.question, "history": item.history, "generator": generator})
@@ -174,52 +178,70 @@ def evaluate_answers(chain, items: list[AnswerItem], generator: str | None = Non
     return summarise(results, generator or chain.default_generator())
 
 
-def _mean(values: list[float]) -> float:
-    return round(sum(values) / len(values), 3) if values else 0.0
+def _mean(values: list[float]) -> float | None:
+    """None where a metric does not apply (no unanswerable question in a category, no answer)."""
+    return round(sum(values) / len(values), 3) if values else None
 
 
-def summarise(results: list[AnswerResult], generator: str) -> AnswerReport:
-    def metrics(rs: list[AnswerResult]) -> dict[str, float]:
-        answerable = [r for r in rs if r.expected_answerable]
-        unanswerable = [r for r in rs if not r.expected_answerable]
-        return {
-            "gold_cited": _mean([float(bool(r.gold_cited)) for r in answerable]),
-            "key_facts": _mean([r.key_facts for r in answerable if r.key_facts is not None]),
-            "refusal_accuracy": _mean([float(not r.answerable) for r in unanswerable]),
-            "false_refusal": _mean([float(not r.answerable) for r in answerable]),
-        }
+def answer_metrics(results: list[AnswerResult]) -> dict[str, float | None]:
+    """The one definition of the answer metrics, for `eval-answers` and the release suite alike."""
+    answerable = [r for r in results if r.expected_answerable]
+    unanswerable = [r for r in results if not r.expected_answerable]
+    answered = [r for r in results if r.answerable]
+    return {
+        "citation_recall": _mean([r.citation_recall for r in answered if r.citation_recall is not None]),
+        "citation_precision": _mean([r.citation_precision for r in answered if r.citation_precision is not None]),
+        "key_fact_recall": _mean([r.key_facts for r in answerable if r.key_facts is not None]),
+        "gold_cited": _mean([float(bool(r.gold_cited)) for r in answerable]),
+        "refusal_accuracy": _mean([float(not r.answerable) for r in unanswerable]),
+        "false_refusal": _mean([float(not r.answerable) for r in answerable]),
+        "fabricated_rate": _mean([float(bool(r.fabricated)) for r in answered]),
+    }
 
-    overall = metrics(results)
-    times = sorted(r.total_ms for r in results)
-    failures = [
-        r
-        for r in results
-        if r.fabricated
+
+def is_failure(r: AnswerResult) -> bool:
+    """An answer that missed any check: a fabricated fact, a wrong refusal, the gold paragraph not cited, a
+    key fact missing, or (where the judge scored it) a claim unsupported or a citation irrelevant."""
+    return bool(
+        r.fabricated
         or r.answerable != r.expected_answerable
         or r.gold_cited is False
         or (r.key_facts is not None and r.key_facts < 1)
-    ]
+        or (r.citation_recall is not None and r.citation_recall < 1)
+        or (r.citation_precision is not None and r.citation_precision < 1)
+    )
+
+
+def summarise(results: list[AnswerResult], generator: str) -> AnswerReport:
+    times = sorted(r.total_ms for r in results)
+    langs = sorted({r.lang for r in results})
     return AnswerReport(
         n=len(results),
         generator=generator,
+        metrics=answer_metrics(results),
         fabricated_answers=sum(bool(r.fabricated) for r in results),
         latency_p50_ms=times[len(times) // 2] if times else 0.0,
-        by_lang={lang: metrics([r for r in results if r.lang == lang]) for lang in sorted({r.lang for r in results})},
-        failures=failures,
-        **overall,
+        by_lang={lang: answer_metrics([r for r in results if r.lang == lang]) for lang in langs},
+        failures=[r for r in results if is_failure(r)],
     )
+
+
+def _figure(value: float | None) -> str:
+    """A metric as printed: three decimals, or n/a where it does not apply (no such question)."""
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def format_answer_report(name: str, report: AnswerReport, items: list[AnswerItem] | None = None) -> str:
     questions = {i.id: i.question for i in items or []}
+    m = report.metrics
     lines = [
         f"{name} ({report.n} questions, generator {report.generator})",
-        f"gold paragraph cited {report.gold_cited:.3f}  key facts {report.key_facts:.3f}  "
-        f"refusal accuracy {report.refusal_accuracy:.3f}  false refusals {report.false_refusal:.3f}  "
+        f"gold paragraph cited {_figure(m['gold_cited'])}  key facts {_figure(m['key_fact_recall'])}  "
+        f"refusal accuracy {_figure(m['refusal_accuracy'])}  false refusals {_figure(m['false_refusal'])}  "
         f"answers with fabricated facts {report.fabricated_answers}  p50 {report.latency_p50_ms:.0f} ms",
     ]
-    for lang, m in report.by_lang.items():
-        lines.append(f"  {lang}: " + "  ".join(f"{k} {v:.3f}" for k, v in m.items()))
+    for lang, by in report.by_lang.items():
+        lines.append(f"  {lang}: " + "  ".join(f"{k} {_figure(v)}" for k, v in by.items() if v is not None))
     for r in report.failures:
         lines.append(
             f"  {r.id} [{r.lang} {r.category}] answerable={r.answerable} expected={r.expected_answerable} "

@@ -23,10 +23,9 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-from .facts import zh_numeral
-from .models import DocParagraph, FootnoteMarker, Lang, ParsedDocument, SourceFile
-from .readers import Block, Extract
-from .refs import (
+from ..facts import zh_numeral
+from ..models import DocParagraph, FootnoteMarker, Lang, ParsedDocument, SourceFile
+from ..refs import (
     FOOTNOTE,
     HEADER,
     OPERATIVE,
@@ -38,6 +37,7 @@ from .refs import (
     under,
     without_subparagraphs,
 )
+from .readers import Block, Extract
 
 
 @functools.cache

@@ -20,8 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .parsing import join_lines
-from .refs import SYMBOL
+from ..refs import SYMBOL
+from ..text import join_lines
 
 NUMBERED = re.compile(r"^(?:\d{1,3}\.|\([a-z]{1,2}\)|\([ivx]{1,6}\))\s")
 HEADING_NUMBER = re.compile(r"^(?:[IVX]{1,5}|[A-H]|[一二三四五六七八九十]{1,3})[.、．]\s*\S")
