@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
 from ..facts import unsupported
-from ..models import Answer, Texts
+from ..models import Answer, Hit, Texts
 from ..refs import Ref
-from ..retrieval import HybridRetriever
 from ..text import strip_markers
 
 
@@ -50,7 +51,13 @@ def load_items(path: Path) -> list[RetrievalItem]:
     return [RetrievalItem.model_validate_json(line) for line in lines if line.strip()]
 
 
-def evaluate_retrieval(retriever: HybridRetriever, items: list[RetrievalItem], depth: int = 10) -> RetrievalReport:
+class Searcher(Protocol):
+    """What the retrieval evaluation needs: the retriever, or a wrapper that times it."""
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]: ...
+
+
+def evaluate_retrieval(retriever: Searcher, items: list[RetrievalItem], depth: int = 10) -> RetrievalReport:
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     misses: list[Miss] = []
     for item in items:
@@ -183,7 +190,7 @@ def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
 
 
-def answer_metrics(results: list[AnswerResult]) -> dict[str, float | None]:
+def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float | None]:
     """The one definition of the answer metrics, for `eval-answers` and the release suite alike."""
     answerable = [r for r in results if r.expected_answerable]
     unanswerable = [r for r in results if not r.expected_answerable]

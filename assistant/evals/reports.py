@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..models import Answer, Texts
@@ -251,7 +252,7 @@ def plots(report: SuiteReport) -> list[tuple[str, str]]:
 
     matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: no font needed to view it
     out = []
-    groups = [
+    groups: list[tuple[str, Mapping[str, Mapping[str, float | None]], list[str]]] = [
         (f"retrieval {name}", r.by_lang, ["recall_at_1", "recall_at_3", "mrr"]) for name, r in report.retrieval.items()
     ]
     groups += [
@@ -279,7 +280,7 @@ def plots(report: SuiteReport) -> list[tuple[str, str]]:
         if totals:
             ax.hist(
                 totals,
-                bins=np.logspace(np.log10(max(1, min(totals))), np.log10(max(totals) + 1), 30),
+                bins=list(np.logspace(np.log10(max(1, min(totals))), np.log10(max(totals) + 1), 30)),
                 alpha=0.6,
                 label=g,
             )

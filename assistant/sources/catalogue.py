@@ -102,7 +102,7 @@ def holding(docs: list[ParsedDocument], held: dict[str, str]) -> dict:
 
 def canonical_symbol(settings: Settings, symbol: str) -> str:
     """The catalogue's spelling of a symbol typed in any case (a/res/70/174 -> A/RES/70/174)."""
-    known = {fetch_symbol(e) for e in load_catalogue(settings.knowledge_dir).values()} - {None}
+    known = {s for e in load_catalogue(settings.knowledge_dir).values() if (s := fetch_symbol(e))}
     for s in known:
         if s.lower() == symbol.strip().lower():
             return s
