@@ -2,6 +2,7 @@
 X-Forwarded-For, uploads, an API key that an endpoint echoes back, a cited document carrying markup and
 instructions. Real servers (subprocesses), real HTTP clients, Debian's chromium for what the page shows."""
 
+import contextlib
 import json
 import os
 import re
@@ -303,7 +304,10 @@ def test_sigterm_stops_the_server_while_an_answer_is_being_written(built, tmp_pa
 
             def ask() -> None:
                 body = {"model": "openai", "stream": True, "messages": [{"role": "user", "content": "Who pays?"}]}
-                with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=None) as reply:
+                with (
+                    contextlib.suppress(httpx.HTTPError),  # the server cuts this answer off as it stops
+                    httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=None) as reply,
+                ):
                     started.set()
                     for _ in reply.iter_bytes():
                         pass
