@@ -59,6 +59,7 @@ def test_missing_index_tells_how_to_rebuild(tmp_path):
     assert "assistant ingest --rebuild" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # re-ingests in CLI processes: 10-17 s each
 def test_corrupt_index_tells_how_to_rebuild(tmp_path):
     out = run_cli("ingest", data_dir=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -122,6 +123,7 @@ def _damage(db, page: int) -> None:
         f.write(noise)
 
 
+@pytest.mark.slow  # re-ingests in CLI processes: 10-17 s each
 @pytest.mark.parametrize("page", [5, 50])
 def test_damaged_index_on_a_plain_ingest_tells_how_to_rebuild(tmp_path, page):
     """Page 5: Chroma's Rust core panics on opening; page 50: a plain ingest failed with "…compactor…"."""
@@ -136,6 +138,7 @@ def test_damaged_index_on_a_plain_ingest_tells_how_to_rebuild(tmp_path, page):
     assert run_cli("search", "human rights", data_dir=tmp_path).returncode == 0
 
 
+@pytest.mark.slow  # re-ingests in CLI processes: 10-17 s each
 def test_read_only_commands_create_nothing(tmp_path):
     data = tmp_path / "nonexistent" / "x"
     for command in (("ask", "Who pays?"), ("search", "Who pays?"), ("chat",), ("eval-retrieval",)):

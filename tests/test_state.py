@@ -98,6 +98,7 @@ def _stopped(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
 
 
+@pytest.mark.slow  # re-ingests in CLI processes: 10-17 s each
 def test_ingest_killed_midway_leaves_the_previous_index_serving(workspace, embedder):
     """The kill lands at the worst moment, always: the ingest stops itself (SIGSTOP) once its new
     generation is built, just before it would move the pointer, and is SIGKILLed there."""
@@ -142,6 +143,7 @@ def _lock_held_by(data_dir: Path, pid: int) -> bool:
         os.close(fd)
 
 
+@pytest.mark.slow  # re-ingests in CLI processes: 10-17 s each
 def test_two_ingests_at_once_one_waits_or_fails_clearly(workspace, embedder):
     data = workspace.data_dir
     env = _knowledge_env(data)
@@ -206,6 +208,7 @@ def test_truncated_vector_files_still_answer_or_say_how_to_rebuild(workspace):
         assert json.loads(out.stdout)[0]["paragraph"] in {"OP4", "OP5"}
 
 
+@pytest.mark.slow  # re-ingests in CLI processes: 10-17 s each
 @pytest.mark.parametrize("damage", ["overwritten", "truncated"])
 def test_a_damaged_embedding_cache_is_set_aside_and_rebuilt(workspace, tmp_path, damage):
     cache = tmp_path / "cache" / "embeddings.sqlite3"
