@@ -54,6 +54,7 @@ screenshot: index model browser
 test: install browser
 	$(BIN)/ruff check assistant ui tests benchmarks
 	$(BIN)/ruff format --check assistant ui tests benchmarks
+	$(BIN)/mypy
 	@if unshare -n true 2>/dev/null && command -v ip >/dev/null; then \
 		echo "Running tests in a network namespace with no network but loopback."; \
 		ASSISTANT_TEST_NETNS=1 unshare -n sh -c 'ip link set lo up && $(BIN)/pytest'; \
@@ -64,6 +65,7 @@ test: install browser
 
 lint: install
 	$(BIN)/ruff check assistant ui tests benchmarks
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format assistant ui tests benchmarks

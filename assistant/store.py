@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -59,7 +60,7 @@ def _metadata(chunk: Chunk) -> dict:
     }
 
 
-def _chunk(chunk_id: str, document: str, meta: dict) -> Chunk:
+def _chunk(chunk_id: str, document: str, meta: Mapping[str, Any]) -> Chunk:
     return Chunk(
         id=chunk_id,
         indexed=document,
@@ -165,6 +166,8 @@ class Store:
             metadata={"embedder": self.embedder_id, "dimension": self.dimension},
         )
         for start in range(0, len(kept), BATCH):
+            if previous is None:  # chunks are kept only from a previous generation
+                break
             got = previous.get(ids=kept[start : start + BATCH], include=["embeddings", "documents", "metadatas"])
             target.add(
                 ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
@@ -173,7 +176,8 @@ class Store:
             batch = new[start : start + BATCH]
             target.add(
                 ids=[c.id for c in batch],
-                embeddings=embedder.embed_documents([c.indexed for c in batch]),
+                # chromadb's type is list[Sequence[float]], which a list[list[float]] is not (lists are invariant)
+                embeddings=embedder.embed_documents([c.indexed for c in batch]),  # type: ignore[arg-type]
                 documents=[c.indexed for c in batch],
                 metadatas=[_metadata(c) for c in batch],
             )
@@ -222,15 +226,17 @@ class Store:
         return ids
 
     def chunks(self) -> list[Chunk]:
-        col, out = self.collection(), []
+        col, out = self.collection(), list[Chunk]()
         while True:
             got = col.get(include=["documents", "metadatas"], limit=PAGE, offset=len(out))
             if not got["ids"]:
                 return out
-            out += [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+            documents, metadatas = got["documents"] or [], got["metadatas"] or []  # both asked for: both there
+            out += [_chunk(i, d, m) for i, d, m in zip(got["ids"], documents, metadatas, strict=True)]
 
-    def dense(self, vector: list[float], n: int) -> list[tuple[str, float]]:
+    def dense(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
         """Chunk IDs by cosine similarity, best first."""
         col = self.collection()  # its size was counted once, when it was opened: one round trip less per query
         got = col.query(query_embeddings=[vector], n_results=min(n, self._count), include=["distances"])
-        return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)]
+        distances = got["distances"] or [[]]  # asked for: there
+        return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], distances[0], strict=True)]
