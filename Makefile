@@ -67,16 +67,19 @@ FAST := -m "not (browser or server or llm or eval or slow)"
 test: install browser
 	$(BIN)/ruff check assistant ui tests benchmarks
 	$(BIN)/ruff format --check assistant ui tests benchmarks
+	$(BIN)/mypy
 	$(call pytest_offline,--durations=15)
 
 ## Everyday work: lint and the tests that start no server, browser, model or evaluation run (no apt).
 test-fast: install
 	$(BIN)/ruff check assistant ui tests benchmarks
 	$(BIN)/ruff format --check assistant ui tests benchmarks
+	$(BIN)/mypy
 	$(call pytest_offline,$(FAST) --durations=10)
 
 lint: install
 	$(BIN)/ruff check assistant ui tests benchmarks
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format assistant ui tests benchmarks

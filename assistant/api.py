@@ -16,8 +16,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Literal
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -88,9 +88,9 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-def invalid_sentence(errors: list, hint: str = "see /openapi.json") -> str:
+def invalid_sentence(errors: Sequence[Any], hint: str = "see /openapi.json") -> str:
     """One sentence naming the first bad field, not pydantic's list (which echoes the whole input)."""
-    first = next(iter(errors), {})
+    first: Mapping[str, Any] = next(iter(errors), {})
     loc = tuple(first.get("loc", ()))
     where = ".".join(str(part) for part in (loc[1:] if loc[:1] == ("body",) else loc)) or "body"
     return f"The request is not valid ({where}: {first.get('msg', 'invalid')}): {hint}."

@@ -100,6 +100,8 @@ class E5Embeddings(Embeddings):
             self._cache.close()
             self._cache = None
         path = self._cache_path
+        if path is None:  # no cache file, nothing to set aside
+            return
         aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
         for suffix in ("", "-wal", "-shm"):
             part = path.with_name(path.name + suffix)

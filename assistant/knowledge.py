@@ -9,6 +9,7 @@ knowledge/scope.yaml           what readers ask that the text does not say (inde
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -88,8 +89,9 @@ def _optional(path: Path, key: str) -> list[dict]:
     return _load_yaml(path)[key] if path.exists() else []
 
 
-def pp12_resolutions(catalogue: dict[str, CatalogueEntry]) -> list[tuple[str, object]]:
-    return [(e.number, e.date) for e in catalogue.values() if "PP12" in e.cited_in]
+def pp12_resolutions(catalogue: dict[str, CatalogueEntry]) -> list[tuple[str, dt.date]]:
+    """The resolutions PP12 recalls, by number and date (entries of the catalogue that give both)."""
+    return [(e.number, e.date) for e in catalogue.values() if "PP12" in e.cited_in and e.number and e.date]
 
 
 def parse_knowledge(knowledge_dir: Path) -> tuple[list[Paragraph], list[Repair], str]:
@@ -230,6 +232,7 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
     items = [(pid, p.kind) for pid, p in knowledge.paragraphs.items()]
     items += [(e.key, "catalogue") for e in knowledge.catalogue.values()]
     items += [(n.key, "scope") for n in knowledge.scope.values()]
+    scope_notes = {n.key: n for n in knowledge.scope.values()}
     for pid, kind in items:
         paragraph = knowledge.paragraphs.get(pid)
         for lang in ("zh", "en"):
@@ -242,7 +245,7 @@ def build_chunks(knowledge: Knowledge, settings: Settings) -> list[Chunk]:
             if pid in knowledge.expansions:
                 views.append(("expansion", "", head + knowledge.expansions[pid][lang]))
             if kind == "scope":
-                note = knowledge.scope[scope_id(pid)]
+                note = scope_notes[pid]
                 views.append(("expansion", "", note.topic_zh if lang == "zh" else note.topic_en))
             footnotes, cited_by = knowledge.footnotes(pid), knowledge.cited_by(pid)
             for part, (view, shown, indexed) in enumerate(views):

@@ -61,20 +61,20 @@ class Scores(Mapping[int, float]):
     subset costs numpy time, not a Python loop over every matching document (16k of 100k for a
     typical question)."""
 
-    def __init__(self, values: np.ndarray) -> None:
-        self.values = values
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array  # not `values`: that is the Mapping method
         self._positive: np.ndarray | None = None
 
     @property
     def positive(self) -> np.ndarray:
         if self._positive is None:
-            self._positive = np.flatnonzero(self.values > 0)
+            self._positive = np.flatnonzero(self.array > 0)
         return self._positive
 
     def __getitem__(self, i: int) -> float:
-        if not 0 <= i < len(self.values) or self.values[i] <= 0:
+        if not 0 <= i < len(self.array) or self.array[i] <= 0:
             raise KeyError(i)
-        return float(self.values[i])
+        return float(self.array[i])
 
     def __iter__(self) -> Iterator[int]:
         return iter(self.positive.tolist())
@@ -86,17 +86,17 @@ class Scores(Mapping[int, float]):
         """Indices of the n best-scoring documents, best first; ties in index order."""
         candidates = self.positive
         if len(candidates) > n:
-            cut = np.argpartition(-self.values[candidates], n - 1)[:n]
+            cut = np.argpartition(-self.array[candidates], n - 1)[:n]
             candidates = np.sort(candidates[cut])
-        order = np.argsort(-self.values[candidates], kind="stable")
+        order = np.argsort(-self.array[candidates], kind="stable")
         return candidates[order].tolist()
 
     def best(self, indices: np.ndarray) -> tuple[int | None, float]:
         """The best-scoring document among `indices` and its score; (None, 0.0) if none scores."""
         if not len(indices):
             return None, 0.0
-        i = int(indices[np.argmax(self.values[indices])])
-        return (i, float(self.values[i])) if self.values[i] > 0 else (None, 0.0)
+        i = int(indices[np.argmax(self.array[indices])])
+        return (i, float(self.array[i])) if self.array[i] > 0 else (None, 0.0)
 
 
 class BM25:
@@ -119,10 +119,10 @@ class BM25:
         self.avg = float(lengths.mean()) if len(docs) and lengths.sum() else 1.0
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, (ids, tfs) in postings.items():
-            rows, tf = np.asarray(ids, dtype=np.int32), np.asarray(tfs, dtype=np.float64)
+            rows, freqs = np.asarray(ids, dtype=np.int32), np.asarray(tfs, dtype=np.float64)
             idf = math.log(1 + (self.size - len(ids) + 0.5) / (len(ids) + 0.5))
-            norm = tf + k1 * (1 - b + b * lengths[rows] / self.avg)
-            self.postings[term] = (rows, idf * tf * (k1 + 1) / norm)
+            norm = freqs + k1 * (1 - b + b * lengths[rows] / self.avg)
+            self.postings[term] = (rows, idf * freqs * (k1 + 1) / norm)
 
     def scores(self, query: str) -> Scores:
         """Scores of every document; those sharing no term with the query score zero."""

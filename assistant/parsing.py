@@ -84,7 +84,7 @@ def take_markers(text: str, expected: int) -> tuple[str, list[FootnoteMarker], i
 def parse_seed(raw: str) -> list[Paragraph]:
     """Parse the seed into paragraphs in document order: HEADER, SPONSORS, PPs, OPs, FNs."""
     blocks = read_blocks(raw)
-    notes = [b for b in blocks if b.footnote is not None]
+    notes = [(b.footnote, b) for b in blocks if b.footnote is not None]
     body = [b for b in blocks if b.footnote is None]
     try:
         sponsors_at = next(i for i, b in enumerate(body) if b.text.endswith(SPONSORS_END))
@@ -119,10 +119,10 @@ def parse_seed(raw: str) -> list[Paragraph]:
         paragraphs.append(Paragraph(id=pid, kind=kind, text=text, lines=block.lines, markers=markers))
 
     cited_by = {m.footnote: p.id for p in paragraphs for m in p.markers}
-    for note in notes:
-        fid = numbered(FOOTNOTE, note.footnote)
+    for footnote, note in notes:
+        fid = numbered(FOOTNOTE, footnote)
         if fid not in cited_by:
-            raise SeedError(f"Footnote {note.footnote} has no marker in the text.")
+            raise SeedError(f"Footnote {footnote} has no marker in the text.")
         paragraphs.append(
             Paragraph(id=fid, kind="footnote", text=note.text, lines=note.lines, cited_by=[cited_by[fid]])
         )

@@ -56,6 +56,8 @@ def named_paragraphs(question: str) -> list[str]:
 def missing_note(missing: str, existing: set[str]) -> dict[str, str]:
     """What the text has instead of a paragraph that is not there, in both languages."""
     prefix = series(missing)
+    if prefix is None:  # named_paragraphs names only numbered paragraphs
+        raise ValueError(f"{missing!r} is not the ID of a numbered paragraph")
     count = sum(1 for p in existing if series(p) == prefix)
     part = PART[prefix]
     return {

@@ -83,7 +83,10 @@ def asks_outcome(question: str, hits: list[Hit]) -> bool:
     """Whether a planned session was postponed or took place is a later event, unless the paragraphs
     found say so themselves."""
     outcome = OUTCOME.search(question)
-    return bool(outcome) and not any(outcome.group(0).lower() in " ".join(h.text.values()).lower() for h in hits)
+    if not outcome:
+        return False
+    said = outcome.group(0).lower()
+    return not any(said in " ".join(h.text.values()).lower() for h in hits)
 
 
 def anchored(question: str, hits: list[Hit]) -> bool:
@@ -140,10 +143,16 @@ class HybridRetriever(BaseRetriever):
         self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and scope_id(pid) is None}
         return self
 
+    def _lexical(self) -> tuple[BM25, Vocabulary]:
+        """The in-memory indexes, built from the store on first use."""
+        if self._bm25 is None or self._vocabulary is None:
+            self.load()
+        assert self._bm25 is not None and self._vocabulary is not None  # load() sets both
+        return self._bm25, self._vocabulary
+
     def paragraph_texts(self) -> dict[tuple[str, str], dict[str, str]]:
         """Text by language of every indexed paragraph, keyed by (doc, paragraph)."""
-        if self._bm25 is None:
-            self.load()
+        self._lexical()
         return dict(self._texts)
 
     def texts_by_ref(self) -> Texts:
@@ -154,9 +163,7 @@ class HybridRetriever(BaseRetriever):
     def asks_something(self, question: str) -> bool:
         """False for a string with nothing the index or the embedder could search by (lexical.Vocabulary),
         unless it names a paragraph ("OP3")."""
-        if self._bm25 is None:
-            self.load()
-        return self._vocabulary.asks_something(question) or bool(named_paragraphs(question))
+        return self._lexical()[1].asks_something(question) or bool(named_paragraphs(question))
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         return self.retrieve(question, k)[0]
@@ -166,15 +173,14 @@ class HybridRetriever(BaseRetriever):
         does not cover) whose words match it at least `scope_ratio` times as well as the best
         paragraph's, if any. One BM25 pass serves both. `asked` is what a follow-up itself asks, when
         `question` also carries the conversation it follows: it alone decides the scope."""
-        if self._bm25 is None:
-            self.load()
+        bm25, _ = self._lexical()
         query, _ = clean_query(question, self.settings.max_query_chars)
         k = k or self.k
         # Scope notes take no place in the paragraphs' ranking: a note ranked above a paragraph would
         # lower its fused score, and editing a note would reorder paragraphs.
         dense = self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
         dense_ids = [cid for cid, _ in dense if self._chunks[cid].kind != "scope"]
-        scores = self._bm25.scores(query)
+        scores = bm25.scores(query)
         lexical = [self._order[i] for i in scores.top(self.settings.lexical_candidates + len(self._scope_rows))]
         lexical_ids = [cid for cid in lexical if self._chunks[cid].kind != "scope"][: self.settings.lexical_candidates]
         fused: dict[tuple[str, str], float] = defaultdict(float)
@@ -192,7 +198,7 @@ class HybridRetriever(BaseRetriever):
         if missing:
             return hits, self._missing(missing)
         asked = interrogative(asked or query)
-        note = self._scope_note(scores if asked == query else self._bm25.scores(asked))
+        note = self._scope_note(scores if asked == query else bm25.scores(asked))
         if note and (named or anchored(query, hits)):  # it asks about what it names
             note = None
         if note is None and not named and asks_outcome(asked, hits[:3]):

@@ -211,7 +211,8 @@ class Guard:
     def __init__(self, app, settings: Settings) -> None:
         self.app = app
         self.user = settings.auth_user if check_auth_settings(settings) else None
-        self.password = settings.auth_password.get_secret_value() if self.user else ""
+        password = settings.auth_password if self.user else None
+        self.password = password.get_secret_value() if password else ""
         self.max_bytes = settings.max_request_bytes
         self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
         self.trusted = trusted_networks(settings.trusted_proxies)
@@ -253,7 +254,7 @@ class Guard:
 
     def _signed_in(self, header: str) -> bool:
         scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic":
+        if scheme.lower() != "basic" or self.user is None:
             return False
         try:
             user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")

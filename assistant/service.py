@@ -190,11 +190,8 @@ class Service:
     def ask(
         self, question: str, history: list[dict] | None = None, generator: str | None = None, k: int | None = None
     ) -> Answer:
-        final = None
-        for item in self.stream(question, history, generator, k):
-            if isinstance(item, Answer):
-                final = item
-        return final
+        answers = (item for item in self.stream(question, history, generator, k) if isinstance(item, Answer))
+        return deque(answers, maxlen=1)[0]  # the last: the verified one
 
     # --- the viewer ---------------------------------------------------------------------------
 

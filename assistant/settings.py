@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from annotated_types import Ge, Le
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from .errors import BadInput
@@ -248,7 +249,8 @@ def env_name(field: str) -> str:
     if not isinstance(alias, AliasChoices):
         return f"ASSISTANT_{field.upper()}"
     present = {name.upper() for name in os.environ}
-    return next((c for c in alias.choices if c.upper() in present), alias.choices[0])
+    names = [c for c in alias.choices if isinstance(c, str)]  # the settings' aliases are names, not paths
+    return next((c for c in names if c.upper() in present), names[0])
 
 
 def accepts(field: str) -> str:
@@ -270,7 +272,7 @@ def accepts(field: str) -> str:
     return "a valid value"
 
 
-def _invalid(error: dict) -> str:
+def _invalid(error: ErrorDetails) -> str:
     """One sentence for a pydantic error: the variable, what it accepts and, unless secret, what it got."""
     aliases = {
         choice: name

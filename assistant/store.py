@@ -12,9 +12,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -106,7 +107,7 @@ def _metadata(chunk: Chunk) -> dict:
     }
 
 
-def _chunk(chunk_id: str, document: str, meta: dict) -> Chunk:
+def _chunk(chunk_id: str, document: str, meta: Mapping[str, Any]) -> Chunk:
     return Chunk(
         id=chunk_id,
         indexed=document,
@@ -228,7 +229,8 @@ class Store:
             batch = new[start : start + BATCH]
             target.add(
                 ids=[c.id for c in batch],
-                embeddings=embedder.embed_documents([c.indexed for c in batch]),
+                # chromadb's type is list[Sequence[float]], which a list[list[float]] is not (lists are invariant)
+                embeddings=embedder.embed_documents([c.indexed for c in batch]),  # type: ignore[arg-type]
                 documents=[c.indexed for c in batch],
                 metadatas=[_metadata(c) for c in batch],
             )
@@ -240,6 +242,8 @@ class Store:
     @staticmethod
     def _copy(previous: Collection | None, target: Collection, ids: list[str]) -> None:
         """Chunks the live generation already holds, copied with their vectors."""
+        if previous is None:  # chunks are kept only from a previous generation
+            return
         for start in range(0, len(ids), BATCH):
             try:
                 got = previous.get(ids=ids[start : start + BATCH], include=["embeddings", "documents", "metadatas"])
@@ -314,14 +318,15 @@ class Store:
         return ids
 
     def chunks(self) -> list[Chunk]:
-        col, out = self.collection(), []
+        col, out = self.collection(), list[Chunk]()
         while True:
             got = col.get(include=["documents", "metadatas"], limit=PAGE, offset=len(out))
             if not got["ids"]:
                 return out
-            out += [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+            documents, metadatas = got["documents"] or [], got["metadatas"] or []  # both asked for: both there
+            out += [_chunk(i, d, m) for i, d, m in zip(got["ids"], documents, metadatas, strict=True)]
 
-    def dense(self, vector: list[float], n: int) -> list[tuple[str, float]]:
+    def dense(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
         """Chunk IDs by cosine similarity, best first."""
         col = self.collection()  # its size was counted once, when it was opened: one round trip less per query
         try:
@@ -329,7 +334,8 @@ class Store:
         except NotFoundError as exc:  # two ingests since this store opened it: the generation is gone
             log.info("Collection %s was deleted by an ingest", col.name)
             raise IndexRebuilt(col.name) from exc
-        return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)]
+        distances = got["distances"] or [[]]  # asked for: there
+        return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], distances[0], strict=True)]
 
 
 def _is_uuid(name: str) -> bool:
