@@ -16,32 +16,23 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Iterator
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from .errors import UNEXPECTED, BadInput, UserError
-from .models import Answer, Message
-from .service import GENERATORS, Health, ParagraphView, Service
+from .errors import UNEXPECTED, BadInput, UserError, invalid_sentence
+from .models import GENERATORS, Answer, GeneratorName, Question
+from .service import Health, ParagraphView, Service
 
 log = logging.getLogger(__name__)
 
-Generator = Literal["local", "openai", "extractive"]
 UNREADABLE = 'The request body is not readable JSON in UTF-8: send an object such as {"question": "Who pays?"}.'
-
-
-class AskRequest(BaseModel):
-    question: str = Field(description="The question, in Chinese or English.")
-    history: list[Message] = Field(default_factory=list, description="Earlier turns, for follow-up questions.")
-    generator: Generator | None = Field(None, description="What writes the answer; unset: the server's default.")
-    k: int | None = Field(None, ge=1, le=50, description="Paragraphs to retrieve; unset: the server's default.")
 
 
 class ContentPart(BaseModel):
@@ -88,22 +79,6 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-def invalid_sentence(errors: Sequence[Any], hint: str = "see /openapi.json") -> str:
-    """One sentence naming the first bad field, not pydantic's list (which echoes the whole input)."""
-    first: Mapping[str, Any] = next(iter(errors), {})
-    loc = tuple(first.get("loc", ()))
-    where = ".".join(str(part) for part in (loc[1:] if loc[:1] == ("body",) else loc)) or "body"
-    return f"The request is not valid ({where}: {first.get('msg', 'invalid')}): {hint}."
-
-
-def ask_request(question: object, history: object, generator: object) -> AskRequest:
-    """The JSON API's checks for callers that do not come through FastAPI (the Gradio `/ask` endpoint)."""
-    try:
-        return AskRequest.model_validate({"question": question, "history": history, "generator": generator})
-    except ValidationError as exc:
-        raise BadInput(invalid_sentence(exc.errors(), "see /gradio_api/info")) from None
-
-
 def sources_text(answer: Answer) -> str:
     """The citations as plain text, appended to the reply so that any chat client shows them."""
     if not answer.citations:
@@ -122,12 +97,12 @@ def reply_text(answer: Answer) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _chat_input(request: ChatRequest) -> tuple[str, list[dict], str | None]:
+def _chat_input(request: ChatRequest) -> tuple[str, list[dict], GeneratorName | None]:
     turns = [m for m in request.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
         raise BadInput("The last message must be the user's question.")
     history = [{"role": m.role, "content": m.text()} for m in turns[:-1]]
-    generator = request.model if request.model in GENERATORS else None
+    generator = next((name for name in GENERATORS if name == request.model), None)
     return turns[-1].text(), history, generator
 
 
@@ -213,7 +188,7 @@ def create_api(service: Service) -> FastAPI:
         return JSONResponse({"detail": UNEXPECTED}, 500)
 
     @app.post("/api/ask", response_model=Answer, summary="Answer a question with verified citations")
-    def ask(request: AskRequest) -> Answer:
+    def ask(request: Question) -> Answer:
         history = [m.model_dump() for m in request.history]
         return service.ask(request.question, history, request.generator, request.k)
 

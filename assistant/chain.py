@@ -8,16 +8,16 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from .errors import UserError
-from .generation import NOT_IN_TEXT, ChatGenerator, ExtractiveGenerator
+from .generation import NOT_IN_TEXT, ChatGenerator, ExtractiveGenerator, Generator
 from .indexing import open_retriever
 from .llm import local_model_path
-from .models import Answer, Citation, Hit, Lang, Message, Timings
+from .models import Answer, Citation, GeneratorName, Hit, Lang, Message, Question, Timings
 from .replies import NEAREST, NOT_SAID, NOTHING_TO_ASK
 from .retrieval import HybridRetriever, clean_query
 from .security import PromptGuard, redact, secrets_of
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 QUOTED = "The model's answer did not cite the best paragraph retrieved; its words follow the answer."
 FALLBACK = "The {name} generator failed ({reason}); this answer is extractive."
+UNVERIFIED = "The model's answer could not be verified against the text; this answer is extractive."
 
 
 def standalone(question: str, history: list[Message]) -> str:
@@ -37,126 +38,182 @@ def standalone(question: str, history: list[Message]) -> str:
     return f"{previous[-1]} {question}" if previous else question
 
 
-class AnswerChain(Runnable[dict, Answer]):
-    """Input: {"question": str, "history": [{"role", "content"}...], "generator": optional name}."""
+@dataclass
+class Turn:
+    """One question on its way through the chain's steps: each step reads it and adds to it."""
+
+    asked: Question
+    question: str  # cleaned and cut to max_query_chars
+    lang: Lang
+    generator: Generator  # the extractive one until a generator is chosen, and again after a fallback
+    notices: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    timings: Timings = field(default_factory=Timings)
+    query: str = ""  # what is searched: a follow-up joined to the question it follows
+    evidence: list[Hit] = field(default_factory=list)
+    note: Hit | None = None  # the scope note of a topic the text does not cover
+    draft: str = ""
+    checked: Verified | None = None
+
+
+QuestionInput = Question | Mapping[str, Any] | str
+
+
+class AnswerChain(Runnable[QuestionInput, Answer]):
+    """Input: a Question, its dict ({"question", "history", "generator", "k"}) or the question alone."""
 
     def __init__(self, settings: Settings, retriever: HybridRetriever) -> None:
         self.settings = settings
         self.retriever = retriever
         self.extractive = ExtractiveGenerator()
-        self._chat: dict[str, ChatGenerator] = {}
+        self._chat: dict[GeneratorName, ChatGenerator] = {}
         self._guards: dict[str, PromptGuard] = {}
 
     # --- choosing a generator -----------------------------------------------------------------
 
-    def default_generator(self) -> str:
+    def default_generator(self) -> GeneratorName:
         if self.settings.generator != "auto":
             return self.settings.generator
         return "local" if local_model_path(self.settings).exists() else "extractive"
 
-    def generator(self, name: str | None):
+    def generator(self, name: GeneratorName | None) -> Generator:
         name = name or self.default_generator()
         if name == "extractive":
             return self.extractive
-        if name not in ("local", "openai"):
-            raise UserError(f"Unknown generator {name!r}: use local, openai or extractive.")
         if name not in self._chat:
             self._chat[name] = ChatGenerator(self.settings, name)
         return self._chat[name]
 
     # --- the Runnable -------------------------------------------------------------------------
 
-    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+    def invoke(self, input: QuestionInput, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
         return deque(self.stream(input, config, **kwargs), maxlen=1)[0]
 
-    def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
+    def stream(self, input: QuestionInput, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
+        turn = self._prepare(Question.of(input))
+        if not self.retriever.asks_something(turn.question):
+            yield self._nothing_to_ask(turn)
+            return
+        if self._retrieve(turn):
+            yield from self._generate(turn, config)
+            if NOT_IN_TEXT not in turn.draft.upper():
+                self._verify(turn)
+                self._repairs(turn)
+        yield self._finish(turn)
+
+    # --- the steps ----------------------------------------------------------------------------
+
+    def _prepare(self, asked: Question) -> Turn:
         started = time.perf_counter()
-        question, notice = clean_query(str(input.get("question", "")), self.settings.max_query_chars)
-        history = [Message.model_validate(m) for m in input.get("history") or []]
+        question, notice = clean_query(asked.question, self.settings.max_query_chars)
         lang = detect_language(question)
         notices = [notice] if notice else []
-        if not self.retriever.asks_something(question):
-            yield self._nothing_to_ask(question, lang, notices, started)
-            return
+        return Turn(asked, question, lang, self.extractive, notices, started)
 
+    def _nothing_to_ask(self, turn: Turn) -> Answer:
+        """Symbols, digits, emoji or keyboard mash: no paragraph is near them, so none is shown."""
+        return Answer(
+            question=turn.question,
+            answer=NOTHING_TO_ASK[turn.lang],
+            answerable=False,
+            language=turn.lang,
+            citations=[],
+            generator="extractive",
+            model=None,
+            notices=turn.notices,
+            timings=Timings(total_ms=_ms(turn.started)),
+        )
+
+    def _retrieve(self, turn: Turn) -> bool:
+        """True when there are paragraphs to answer from and no scope note says the text is silent."""
         t0 = time.perf_counter()
-        query = standalone(question, history)
-        evidence, note = self.retriever.retrieve(query, input.get("k") or self.settings.k, asked=question)
-        timings = Timings(retrieve_ms=_ms(t0))
-        if not evidence or note:
-            yield self._not_said(question, lang, evidence, note, notices, timings, started, "extractive", None)
-            return
+        turn.query = standalone(turn.question, turn.asked.history)
+        k = turn.asked.k or self.settings.k
+        turn.evidence, turn.note = self.retriever.retrieve(turn.query, k, asked=turn.question)
+        turn.timings.retrieve_ms = _ms(t0)
+        return bool(turn.evidence) and not turn.note
 
-        generator = self.generator(input.get("generator"))
-        draft, t1 = "", time.perf_counter()
+    def _generate(self, turn: Turn, config: RunnableConfig | None) -> Iterator[Answer]:
+        """The drafts as the generator writes them; a failing model leaves the extractive draft."""
+        turn.generator = generator = self.generator(turn.asked.generator)
+        t1 = time.perf_counter()
         # A model reads a follow-up ("And where?") after the question it follows; the extractive
         # generator picks clauses by the follow-up's own words.
-        asked = question if generator is self.extractive else query
+        asked = turn.query if generator.is_model else turn.question
         try:
-            for piece in generator.stream(asked, lang, evidence, config):
-                draft += piece
-                if not self._echoes_prompt(generator, draft):  # a draft reciting the prompt is never shown
-                    yield self._answer(question, draft, lang, [], generator, notices, timings, draft=True)
+            for piece in generator.stream(asked, turn.lang, turn.evidence, config):
+                turn.draft += piece
+                if not self._echoes_prompt(generator, turn.draft):  # a draft reciting the prompt is never shown
+                    yield self._answer(turn, draft=True)
         except Exception as exc:  # a missing, corrupt, slow or dead model must not cost the answer
             log.warning("generator %s failed", generator.name, exc_info=True)
-            notices.append(FALLBACK.format(name=generator.name, reason=_reason(exc, secrets_of(self.settings))))
-            generator = self.extractive
-            draft = self.extractive.draft(question, lang, evidence)
-        timings.generate_ms = _ms(t1)
+            turn.notices.append(FALLBACK.format(name=generator.name, reason=_reason(exc, secrets_of(self.settings))))
+            turn.generator = self.extractive
+            turn.draft = self.extractive.draft(turn.question, turn.lang, turn.evidence)
+        turn.timings.generate_ms = _ms(t1)
 
+    def _verify(self, turn: Turn) -> None:
+        """What of the draft the paragraphs support; a model's answer that keeps nothing (or recites its
+        prompt) gives way to the extractive one, and one missing the best paragraph is followed by it."""
         t2 = time.perf_counter()
-        if NOT_IN_TEXT in draft.upper():
-            yield self._not_said(
-                question, lang, evidence, None, notices, timings, started, generator.name, generator.model
-            )
-            return
-        checked = verify(draft, evidence)
+        generator = turn.generator
+        checked = verify(turn.draft, turn.evidence)
         if self._echoes_prompt(generator, checked.text):
             log.warning("the %s model's answer repeats its system prompt; dropped", generator.name)
             checked.text = ""
-        if not checked.text and generator is not self.extractive:
-            notices.append("The model's answer could not be verified against the text; this answer is extractive.")
-            generator = self.extractive
-            checked = verify(self.extractive.draft(question, lang, evidence), evidence)
-        if checked.text and generator is not self.extractive and self._add_best(question, lang, evidence, checked):
-            notices.append(QUOTED)
+        if not checked.text and generator.is_model:
+            turn.notices.append(UNVERIFIED)
+            turn.generator = self.extractive
+            checked = verify(self.extractive.draft(turn.question, turn.lang, turn.evidence), turn.evidence)
+        turn.checked = checked
+        if checked.text and turn.generator.is_model and self._add_best(turn):
+            turn.notices.append(QUOTED)
+        turn.timings.verify_ms = _ms(t2)
+
+    def _repairs(self, turn: Turn) -> None:
+        """What the verifier changed, told: the reader should know a citation was not the generator's."""
+        checked = turn.checked
+        assert checked is not None, "the repairs follow verification"
         if checked.attributed:
-            notices.append(
+            turn.notices.append(
                 f"{checked.attributed} sentence(s) had no marker; the verifier cited the paragraph holding them."
             )
         if checked.recited:
-            notices.append(
+            turn.notices.append(
                 f"{checked.recited} sentence(s) cited a paragraph that does not hold them; "
                 "the verifier cited the one that does."
             )
         if checked.dropped and checked.text:
-            notices.append(f"{len(checked.dropped)} sentence(s) not supported by the cited paragraphs were removed.")
-        timings.verify_ms = _ms(t2)
-        timings.total_ms = _ms(started)
-        if not checked.text or not gives_asked_fact(question, checked.text):
-            yield self._not_said(
-                question, lang, evidence, None, notices, timings, started, generator.name, generator.model
+            turn.notices.append(
+                f"{len(checked.dropped)} sentence(s) not supported by the cited paragraphs were removed."
             )
-            return
-        answer = self._answer(question, checked.text, lang, checked.citations, generator, notices, timings)
-        yield answer
+
+    def _finish(self, turn: Turn) -> Answer:
+        """The verified answer, or 'the text does not say' when nothing verified gives the fact asked."""
+        turn.timings.total_ms = _ms(turn.started)
+        checked = turn.checked
+        if checked is None or not checked.text or not gives_asked_fact(turn.question, checked.text):
+            return self._not_said(turn)
+        return self._answer(turn)
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _add_best(self, question: str, lang: Lang, hits: list[Hit], checked: Verified) -> bool:
+    def _add_best(self, turn: Turn) -> bool:
         """A model's answer that does not cite the best paragraph retrieved is followed by that paragraph's
         words: a small model sometimes answers from a weaker paragraph, and the reader should see the best."""
+        checked, hits = turn.checked, turn.evidence
+        assert checked is not None, "the best paragraph is added to a verified answer"
         best = hits[0]
         if best.paragraph in {c.paragraph for c in checked.citations}:
             return False
-        quoted = verify(self.extractive.lines(question, lang, [best]), hits)
+        quoted = verify(self.extractive.lines(turn.question, turn.lang, [best]), hits)
         if quoted.text:
             checked.text = f"{checked.text}\n\n{quoted.text}"
             checked.citations += quoted.citations
         return bool(quoted.text)
 
-    def _echoes_prompt(self, generator, text: str) -> bool:
-        if not getattr(generator, "system", None):
+    def _echoes_prompt(self, generator: Generator, text: str) -> bool:
+        if not generator.system:
             return False
         if generator.name not in self._guards:
             corpus = [t for by in self.retriever.paragraph_texts().values() for t in by.values()]
@@ -164,53 +221,42 @@ class AnswerChain(Runnable[dict, Answer]):
             self._guards[generator.name] = PromptGuard(list(generator.system.values()), corpus)
         return self._guards[generator.name].echoed(text)
 
-    def _answer(self, question, text, lang, citations, generator, notices, timings, draft=False) -> Answer:
+    def _answer(self, turn: Turn, draft: bool = False) -> Answer:
+        """A draft as written so far (unverified, no citations), or the verified answer."""
+        checked = turn.checked
+        text, citations = (checked.text, checked.citations) if checked and not draft else (turn.draft, [])
         return Answer(
-            question=question,
+            question=turn.question,
             answer=text,
             answerable=True,
-            language=lang,
+            language=turn.lang,
             citations=citations,
-            generator=generator.name,
-            model=None if draft else generator.model,
-            notices=list(notices),
-            timings=timings,
+            generator=turn.generator.name,
+            model=None if draft else turn.generator.model,
+            notices=list(turn.notices),
+            timings=turn.timings,
             draft=draft,
         )
 
-    def _nothing_to_ask(self, question: str, lang: Lang, notices: list[str], started: float) -> Answer:
-        """Symbols, digits, emoji or keyboard mash: no paragraph is near them, so none is shown."""
-        return Answer(
-            question=question,
-            answer=NOTHING_TO_ASK[lang],
-            answerable=False,
-            language=lang,
-            citations=[],
-            generator="extractive",
-            model=None,
-            notices=notices,
-            timings=Timings(total_ms=_ms(started)),
-        )
-
-    def _not_said(self, question, lang, evidence, note, notices, timings, started, name, model) -> Answer:
+    def _not_said(self, turn: Turn) -> Answer:
         """'The text does not say', what it does cover nearby, and no citation presented as support."""
+        lang = turn.lang
         parts = [NOT_SAID[lang]]
-        if note:
-            parts.append(note.text.get(lang, ""))
-        nearest = evidence[:2]
+        if turn.note:
+            parts.append(turn.note.text.get(lang, ""))
+        nearest = turn.evidence[:2]
         if nearest:
             parts.append(NEAREST[lang].format(ids=", ".join(h.paragraph for h in nearest)))
-        timings.total_ms = _ms(started)
         return Answer(
-            question=question,
+            question=turn.question,
             answer=("" if lang == "zh" else " ").join(p for p in parts if p),
             answerable=False,
             language=lang,
             citations=[_reference(h) for h in nearest],
-            generator=name,
-            model=model,
-            notices=list(notices),
-            timings=timings,
+            generator=turn.generator.name,
+            model=turn.generator.model,
+            notices=list(turn.notices),
+            timings=turn.timings,
         )
 
 
@@ -239,7 +285,7 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, retriever: HybridRetriever | None = None) -> None:
         self.chain = build_chain(settings, retriever)
 
-    def ask(self, question: str, history: list[dict] | None = None, generator: str | None = None) -> Answer:
+    def ask(self, question: str, history: list[dict] | None = None, generator: GeneratorName | None = None) -> Answer:
         return self.chain.invoke({"question": question, "history": history or [], "generator": generator})
 
 

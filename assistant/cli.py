@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from .errors import BadInput, UserError
+from .models import GENERATORS, GeneratorName
 from .security import RedactSecrets, redact, secrets_of
 from .settings import Settings
 
@@ -207,7 +208,7 @@ def _stdin_lines():
         yield line.rstrip("\n")
 
 
-GENERATORS = click.Choice(["local", "openai", "extractive"])
+GENERATOR_CHOICE = click.Choice(GENERATORS)
 
 
 def _print_answer(answer, as_json: bool) -> None:
@@ -233,7 +234,7 @@ def _print_answer(answer, as_json: bool) -> None:
     )
 
 
-def _chain(settings: Settings, generator: str | None, k: int | None):
+def _chain(settings: Settings, generator: GeneratorName | None, k: int | None):
     from .chain import build_chain
 
     updates = {key: value for key, value in (("generator", generator), ("k", k)) if value}
@@ -243,10 +244,10 @@ def _chain(settings: Settings, generator: str | None, k: int | None):
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as one JSON object.")
-@click.option("--generator", type=GENERATORS, default=None, help="What writes the answer (default: setting).")
+@click.option("--generator", type=GENERATOR_CHOICE, default=None, help="What writes the answer (default: setting).")
 @click.option("--k", type=click.IntRange(1, 50), default=None, help="Paragraphs to retrieve.")
 @click.pass_obj
-def ask(settings: Settings, question: str, as_json: bool, generator: str | None, k: int | None) -> None:
+def ask(settings: Settings, question: str, as_json: bool, generator: GeneratorName | None, k: int | None) -> None:
     """Answer QUESTION with verified paragraph citations; '-' reads one question per line from stdin."""
     from .retrieval import clean_query
 
@@ -264,10 +265,10 @@ def ask(settings: Settings, question: str, as_json: bool, generator: str | None,
 
 
 @main.command()
-@click.option("--generator", type=GENERATORS, default=None, help="What writes the answers.")
+@click.option("--generator", type=GENERATOR_CHOICE, default=None, help="What writes the answers.")
 @click.option("--k", type=click.IntRange(1, 50), default=None, help="Paragraphs to retrieve.")
 @click.pass_obj
-def chat(settings: Settings, generator: str | None, k: int | None) -> None:
+def chat(settings: Settings, generator: GeneratorName | None, k: int | None) -> None:
     """Interactive conversation in the terminal; follow-up questions use the history."""
     chain = _chain(settings, generator, k)
     click.echo(
@@ -291,11 +292,12 @@ def chat(settings: Settings, generator: str | None, k: int | None) -> None:
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of an Answer."""
-    from .models import Answer
+@click.argument("of", type=click.Choice(["answer", "question"]), default="answer")
+def schema(of: str) -> None:
+    """Print the JSON Schema of an Answer (or of a Question: what the chain and POST /api/ask read)."""
+    from .models import Answer, Question
 
-    click.echo(json.dumps(Answer.model_json_schema(), ensure_ascii=False, indent=2))
+    click.echo(json.dumps((Question if of == "question" else Answer).model_json_schema(), ensure_ascii=False, indent=2))
 
 
 @main.group()
@@ -341,10 +343,10 @@ def eval_retrieval(settings: Settings, sets: tuple[Path, ...], misses: bool, as_
 
 @main.command("eval-answers")
 @click.argument("sets", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--generator", type=click.Choice(["local", "openai", "extractive"]), default=None)
+@click.option("--generator", type=GENERATOR_CHOICE, default=None)
 @click.option("--failures/--no-failures", default=True, help="List the questions that failed a check.")
 @click.pass_obj
-def eval_answers(settings: Settings, sets: tuple[Path, ...], generator: str | None, failures: bool) -> None:
+def eval_answers(settings: Settings, sets: tuple[Path, ...], generator: GeneratorName | None, failures: bool) -> None:
     """Gold citation, key facts, refusals and fabricated facts of answers on evaluation sets."""
     from .chain import build_chain
     from .evals.evaluation import evaluate_answers, format_answer_report, load_answer_items
@@ -493,7 +495,7 @@ def eval_judge(settings: Settings, pairs: Path | None, write: bool) -> None:
 @click.option(
     "--generator",
     "generators",
-    type=GENERATORS,
+    type=GENERATOR_CHOICE,
     multiple=True,
     help="Evaluate these generators' answers instead of the profile's (repeatable).",
 )
@@ -527,7 +529,7 @@ def eval_judge(settings: Settings, pairs: Path | None, write: bool) -> None:
 def eval_suite(
     settings: Settings,
     profile: str,
-    generators: tuple[str, ...],
+    generators: tuple[GeneratorName, ...],
     sets: str,
     out: Path | None,
     thresholds: Path | None,

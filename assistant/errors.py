@@ -3,6 +3,9 @@ without a traceback and logs the detail."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 # What a client is told of a fault that is not its own; the traceback goes to the server's log.
 UNEXPECTED = "Something went wrong; the details are in the server's log."
 
@@ -15,6 +18,14 @@ class UserError(Exception):
 
 class BadInput(UserError):
     exit_code = 2
+
+
+def invalid_sentence(errors: Sequence[Any], hint: str = "see /openapi.json") -> str:
+    """One sentence naming the first bad field, not pydantic's list (which echoes the whole input)."""
+    first: Mapping[str, Any] = next(iter(errors), {})
+    loc = tuple(first.get("loc", ()))
+    where = ".".join(str(part) for part in (loc[1:] if loc[:1] == ("body",) else loc)) or "body"
+    return f"The request is not valid ({where}: {first.get('msg', 'invalid')}): {hint}."
 
 
 class IndexUnavailable(UserError):

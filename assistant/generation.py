@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 
 from .lexical import tokenize
-from .models import Hit, Lang
+from .models import GeneratorName, Hit, Lang
 from .settings import Settings
 from .text import SHORT_PARAGRAPH, best_span, clauses, detect_language
 
@@ -31,9 +32,32 @@ def evidence(hits: list[Hit], most: int = 3) -> list[Hit]:
     return [h for h in hits[:most] if h.score >= RUNNER_UP * hits[0].score] if hits else []
 
 
+@runtime_checkable
+class Generator(Protocol):
+    """What the chain asks of a generator. `is_model` tells an LLM from the extractive quoting: only a
+    model's answer falls back to the extractive one, is guarded against reciting its `system` prompts
+    (by language; none without a model), and reads a follow-up joined to the question it follows."""
+
+    @property
+    def name(self) -> GeneratorName: ...
+
+    @property
+    def model(self) -> str | None: ...
+
+    @property
+    def is_model(self) -> bool: ...
+
+    @property
+    def system(self) -> Mapping[str, str]: ...
+
+    def stream(self, question: str, lang: Lang, hits: list[Hit], config: RunnableConfig | None) -> Iterator[str]: ...
+
+
 class ExtractiveGenerator:
-    name = "extractive"
+    name: GeneratorName = "extractive"
     model = None
+    is_model = False
+    system: Mapping[str, str] = {}
 
     def draft(self, question: str, lang: Lang, hits: list[Hit]) -> str:
         return self.lines(question, lang, evidence(hits))
@@ -73,7 +97,9 @@ class ChatGenerator:
     """An LLM generator; `kind` is local or openai. The chat model is made on first use, so choosing
     this generator costs nothing until a question needs it."""
 
-    def __init__(self, settings: Settings, kind: str) -> None:
+    is_model = True
+
+    def __init__(self, settings: Settings, kind: GeneratorName) -> None:
         self.settings = settings
         self.name = kind
         self._llm = None

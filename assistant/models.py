@@ -4,10 +4,13 @@ what the retriever returns."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import typing
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from .errors import BadInput, invalid_sentence
 from .refs import RESOLUTION, Ref
 
 Kind = Literal[
@@ -15,6 +18,17 @@ Kind = Literal[
 ]
 Lang = Literal["zh", "en"]
 View = Literal["text", "expansion"]
+# What writes an answer; in this order wherever the names are listed (the UI's choice, /v1/models, errors).
+GeneratorName = Literal["local", "openai", "extractive"]
+GENERATORS: tuple[GeneratorName, ...] = typing.get_args(GeneratorName)
+
+
+def generator_name(value: object) -> GeneratorName:
+    """A generator's name checked, for callers that pass a plain string (the service, the settings)."""
+    for name in GENERATORS:
+        if value == name:
+            return name
+    raise BadInput(f"Unknown generator {value!r}: use local, openai or extractive.")
 
 
 # A paragraph's text by language, keyed by the reference answers cite it by (HybridRetriever.texts_by_ref).
@@ -139,6 +153,28 @@ class Message(BaseModel):
     content: str
 
 
+class Question(BaseModel):
+    """What the chain is asked: the JSON API's request body, and what `AnswerChain.invoke` reads."""
+
+    question: str = Field(description="The question, in Chinese or English.")
+    history: list[Message] = Field(default_factory=list, description="Earlier turns, for follow-up questions.")
+    generator: GeneratorName | None = Field(None, description="What writes the answer; unset: the server's default.")
+    k: int | None = Field(None, ge=1, le=50, description="Paragraphs to retrieve; unset: the server's default.")
+
+    @classmethod
+    def of(cls, value: Question | Mapping[str, Any] | str, hint: str = "see `assistant schema question`") -> Question:
+        """A question as LangChain callers give it (a dict, or the question alone), checked: a wrong field is
+        one sentence naming it (BadInput), as the JSON API says it, not pydantic's echo of the input."""
+        if isinstance(value, Question):
+            return value
+        if isinstance(value, str):
+            value = {"question": value}
+        try:
+            return cls.model_validate(value)
+        except ValidationError as exc:
+            raise BadInput(invalid_sentence(exc.errors(), hint)) from None
+
+
 class Citation(BaseModel):
     doc: str = Field(description="Symbol of the document cited.")
     paragraph: str = Field(description="Paragraph ID (PP3, OP2, FN5) or catalogue key (CAT:A/74/130).")
@@ -162,7 +198,7 @@ class Answer(BaseModel):
     answerable: bool = Field(description="False when the text does not answer the question.")
     language: Lang
     citations: list[Citation] = Field(default_factory=list)
-    generator: str = Field(description="extractive, local or openai: what produced the answer.")
+    generator: GeneratorName = Field(description="extractive, local or openai: what produced the answer.")
     model: str | None = Field(None, description="Model name for LLM generators.")
     notices: list[str] = Field(default_factory=list, description="Things the user should know, e.g. a fallback.")
     timings: Timings = Field(default_factory=Timings)

@@ -24,19 +24,18 @@ from .errors import BadInput, IndexRebuilt, UserError
 from .indexing import make_store
 from .knowledge import Knowledge, heading, load
 from .llm import local_model_path
-from .models import Answer, CatalogueEntry, Citation, Kind
+from .models import Answer, CatalogueEntry, Citation, GeneratorName, Kind, Question, generator_name
 from .refs import RESOLUTION, Ref, catalogue_id
 from .retrieval import HybridRetriever
 from .settings import Settings
 
-GENERATORS = ("local", "openai", "extractive")
 VERDICTS = ("helpful", "wrong citation", "wrong answer")
 
 
 class Queued(BaseModel):
     """Streamed instead of an Answer while a question waits for its model."""
 
-    generator: str
+    generator: GeneratorName
     position: int = Field(description="Questions ahead of this one, the one being answered included.")
 
 
@@ -122,7 +121,7 @@ class Service:
         self.settings = settings or Settings()
         self.chain = chain or build_chain(self.settings)
         self.knowledge: Knowledge = load(self.settings)
-        self.queues = {name: ModelQueue() for name in ("local", "openai")}
+        self.queues: dict[GeneratorName, ModelQueue] = {"local": ModelQueue(), "openai": ModelQueue()}
         self._feedback_lock = threading.Lock()
         self._reload_lock = threading.Lock()
 
@@ -145,10 +144,10 @@ class Service:
 
     # --- answering ------------------------------------------------------------------------------
 
-    def default_generator(self) -> str:
+    def default_generator(self) -> GeneratorName:
         return self.chain.default_generator()
 
-    def model_name(self, generator: str | None = None) -> str | None:
+    def model_name(self, generator: GeneratorName | None = None) -> str | None:
         """The model a generator would use, named without loading it."""
         name = generator or self.default_generator()
         if name == "local":
@@ -161,10 +160,8 @@ class Service:
         self, question: str, history: list[dict] | None = None, generator: str | None = None, k: int | None = None
     ) -> Iterator[Answer | Queued]:
         """Drafts, then the verified Answer; LLM questions first wait their turn, reporting their place."""
-        name = generator or self.default_generator()
-        if name not in GENERATORS:
-            raise BadInput(f"Unknown generator {name!r}: use local, openai or extractive.")
-        request = {"question": question, "history": history or [], "generator": name, "k": k}
+        name = generator_name(generator or self.default_generator())
+        request = Question.of({"question": question, "history": history or [], "generator": name, "k": k})
         if name == "extractive":
             yield from self._answers(request)
             return
@@ -176,7 +173,7 @@ class Service:
                 ahead = queue.wait(me, 0.5)
             yield from self._answers(request)
 
-    def _answers(self, request: dict) -> Iterator[Answer]:
+    def _answers(self, request: Question) -> Iterator[Answer]:
         """The chain's answers on the live index. Retrieval comes before the first answer, so a
         generation deleted under it is found before anything was shown, and the question is asked once
         more on the new one."""

@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from .errors import BadInput
+from .models import GeneratorName
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +113,7 @@ class Settings(BaseSettings):
         2000, ge=100, le=100_000, description="Longer questions are truncated to this many characters, with a warning."
     )
 
-    generator: Literal["auto", "local", "openai", "extractive"] = Field(
+    generator: Literal["auto", GeneratorName] = Field(
         "auto",
         description="What writes answers. auto: the local model when installed, else extractive (no model).",
     )

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from assistant.api import ask_request
 from assistant.errors import UNEXPECTED, UserError
-from assistant.models import Answer
-from assistant.service import GENERATORS, Queued, Service
+from assistant.models import GENERATORS, Answer, Question
+from assistant.service import Queued, Service
 
 from . import render
 
@@ -195,7 +194,12 @@ def build_ui(service: Service) -> gr.Blocks:
                 quote of the official text, unofficial translation), generator, model, notices, timings.
             """
             try:
-                request = ask_request(question, [] if history is None else history, generator or None)
+                asked = {
+                    "question": question,
+                    "history": [] if history is None else history,
+                    "generator": generator or None,
+                }
+                request = Question.of(asked, "see /gradio_api/info")
                 history_turns = [m.model_dump() for m in request.history]
                 answer = service.ask(request.question, history_turns, request.generator)
             except UserError as exc:  # one sentence, as the JSON API gives, not pydantic's echo of the input

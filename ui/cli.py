@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from assistant.cli import GENERATORS
+from assistant.cli import GENERATOR_CHOICE
 from assistant.settings import Settings
 
 
@@ -19,7 +19,7 @@ from assistant.settings import Settings
     show_default=True,
     help="Port to listen on; 0: a free one, named in the address printed.",
 )
-@click.option("--generator", type=GENERATORS, default=None, help="Default generator of the UI and the API.")
+@click.option("--generator", type=GENERATOR_CHOICE, default=None, help="Default generator of the UI and the API.")
 @click.pass_obj
 def command(settings: Settings, host: str, port: int, generator: str | None) -> None:
     """The web UI and the HTTP API (/api/ask, /v1/chat/completions) on one server."""

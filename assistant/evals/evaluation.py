@@ -17,7 +17,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from ..facts import unsupported
-from ..models import Answer, Hit, Texts
+from ..models import Answer, GeneratorName, Hit, Texts
 from ..refs import Ref
 from ..text import strip_markers
 
@@ -139,7 +139,7 @@ class AnswerResult(BaseModel):
 
 class AnswerReport(BaseModel):
     n: int
-    generator: str
+    generator: GeneratorName
     metrics: dict[str, float | None] = Field(description="metrics.answer_metrics over every answer.")
     fabricated_answers: int
     latency_p50_ms: float
@@ -176,7 +176,7 @@ def judge(item: AnswerItem, answer: Answer, texts: Texts) -> AnswerResult:
     )
 
 
-def evaluate_answers(chain, items: list[AnswerItem], generator: str | None = None) -> AnswerReport:
+def evaluate_answers(chain, items: list[AnswerItem], generator: GeneratorName | None = None) -> AnswerReport:
     texts = chain.retriever.texts_by_ref()
     results = []
     for item in items:
@@ -219,7 +219,7 @@ def is_failure(r: AnswerResult) -> bool:
     )
 
 
-def summarise(results: list[AnswerResult], generator: str) -> AnswerReport:
+def summarise(results: list[AnswerResult], generator: GeneratorName) -> AnswerReport:
     times = sorted(r.total_ms for r in results)
     langs = sorted({r.lang for r in results})
     return AnswerReport(

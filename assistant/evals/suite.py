@@ -15,11 +15,12 @@ import time
 import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
 from ..errors import UserError
-from ..models import Answer, Texts, Timings
+from ..models import Answer, GeneratorName, Texts, Timings
 from .evaluation import (
     AnswerItem,
     AnswerResult,
@@ -33,7 +34,11 @@ from .evaluation import (
 )
 from .judge import Calibration, SupportJudge, citation_score
 
-PROFILES = {"fast": ["extractive"], "full": ["extractive", "default"]}
+# "default": the chain's default generator (the local model when installed).
+PROFILES: dict[str, list[GeneratorName | Literal["default"]]] = {
+    "fast": ["extractive"],
+    "full": ["extractive", "default"],
+}
 SETS = {"dev": ("retrieval.jsonl", "answers.jsonl"), "heldout": ("retrieval_heldout.jsonl", "answers_heldout.jsonl")}
 LOWER_IS_BETTER = ("false_refusal", "fabricated_rate", "_ms")
 STAGES = ("retrieve", "generate", "verify", "total")
@@ -94,7 +99,7 @@ class SuiteReport(BaseModel):
     commit: str
     machine: str
     profile: str
-    generators: list[str]
+    generators: list[GeneratorName]
     models: dict[str, str | None]
     sets: list[str]
     sample: int = 1  # every n-th question of each answer set was asked (1: all)
@@ -188,7 +193,7 @@ def score_answer(item: AnswerItem, answer: Answer, texts: Texts, support: Suppor
     return result
 
 
-def summarise_answers(results: list[ItemResult], generator: str, heldout: bool) -> AnswerSummary:
+def summarise_answers(results: list[ItemResult], generator: GeneratorName, heldout: bool) -> AnswerSummary:
     def group(key) -> dict[str, dict[str, float | None]]:
         keys = sorted({key(r) for r in results})
         return {k: answer_metrics([r for r in results if key(r) == k]) for k in keys}
@@ -323,7 +328,7 @@ def run_suite(
     calibration: Calibration,
     evals_dir: Path,
     profile: str = "fast",
-    generators: list[str] | None = None,
+    generators: list[GeneratorName] | None = None,
     sets: list[str] | None = None,
     name: str | None = None,
     progress=None,
@@ -334,8 +339,7 @@ def run_suite(
     every n-th question of the answer sets: a quicker look at a slow generator, not a release run."""
     started = time.perf_counter()
     chosen = PROFILES[profile] if generators is None else generators
-    generators = [chain.default_generator() if g == "default" else g for g in chosen]
-    generators = list(dict.fromkeys(generators))
+    generators = list(dict.fromkeys(chain.default_generator() if g == "default" else g for g in chosen))
     sets = sets or list(SETS)
     texts = chain.retriever.texts_by_ref()
     report = SuiteReport(
