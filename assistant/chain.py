@@ -53,7 +53,7 @@ class Turn:
     evidence: list[Hit] = field(default_factory=list)
     note: Hit | None = None  # the scope note of a topic the text does not cover
     draft: str = ""
-    checked: Verified | None = None
+    checked: Verified = field(default_factory=lambda: Verified(""))  # nothing verified: not an answer
 
 
 QuestionInput = Question | Mapping[str, Any] | str
@@ -173,7 +173,6 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
     def _repairs(self, turn: Turn) -> None:
         """What the verifier changed, told: the reader should know a citation was not the generator's."""
         checked = turn.checked
-        assert checked is not None, "the repairs follow verification"
         if checked.attributed:
             turn.notices.append(
                 f"{checked.attributed} sentence(s) had no marker; the verifier cited the paragraph holding them."
@@ -192,7 +191,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         """The verified answer, or 'the text does not say' when nothing verified gives the fact asked."""
         turn.timings.total_ms = _ms(turn.started)
         checked = turn.checked
-        if checked is None or not checked.text or not gives_asked_fact(turn.question, checked.text):
+        if not checked.text or not gives_asked_fact(turn.question, checked.text):
             return self._not_said(turn)
         return self._answer(turn)
 
@@ -202,7 +201,6 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         """A model's answer that does not cite the best paragraph retrieved is followed by that paragraph's
         words: a small model sometimes answers from a weaker paragraph, and the reader should see the best."""
         checked, hits = turn.checked, turn.evidence
-        assert checked is not None, "the best paragraph is added to a verified answer"
         best = hits[0]
         if best.paragraph in {c.paragraph for c in checked.citations}:
             return False
@@ -223,8 +221,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
 
     def _answer(self, turn: Turn, draft: bool = False) -> Answer:
         """A draft as written so far (unverified, no citations), or the verified answer."""
-        checked = turn.checked
-        text, citations = (checked.text, checked.citations) if checked and not draft else (turn.draft, [])
+        text, citations = (turn.draft, []) if draft else (turn.checked.text, turn.checked.citations)
         return Answer(
             question=turn.question,
             answer=text,
