@@ -44,7 +44,9 @@ def test_answer_set_covers_what_a_release_must_be_checked_on(texts):
     categories = Counter(i.category for i in items)
     expected = {"answerable", "multi", "cited-document", "unanswerable", "false-premise", "injection", "follow-up"}
     assert set(categories) == expected
-    assert Counter(i.lang for i in items)["zh"] == Counter(i.lang for i in items)["en"]
+    langs = Counter(i.lang for i in items)
+    # balanced, but for a development item removed because the held-out set asks it too (a124, issue 18)
+    assert abs(langs["zh"] - langs["en"]) <= 1
     answerable = [i for i in items if i.answerable]
     assert all(i.gold and set(i.gold) <= {ref.key for ref in texts} and i.key_facts for i in answerable)
     assert all(k.en and k.zh for i in items for k in i.key_facts)  # accepted variants in both languages
