@@ -10,7 +10,7 @@ a generic "answer with sources" prompt (sources numbered [1]..[4]).
 Scoring: a baseline chunk counts as every paragraph it overlaps (character spans), so recall@k asks
 whether a gold paragraph is inside one of the first k chunks, and a citation [n] cites all paragraphs
 of chunk n. Answers are scored with the project's own metrics (evaluation.KeyFact, evals/judge.py's ALCE
-citation scores, facts.unsupported, evaluation.answer_metrics). Held-out sets are reported only in
+citation scores, evaluation.judge, evaluation.answer_metrics). Held-out sets are reported only in
 aggregate."""
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.chain import build_chain
 from assistant.evals.evaluation import AnswerItem, answer_metrics, load_answer_items, load_items
-from assistant.evals.judge import SupportJudge, citation_score, load_calibration
+from assistant.evals.judge import SupportJudge, load_calibration
 from assistant.evals.suite import ItemResult, score_answer
-from assistant.facts import unsupported
 from assistant.knowledge import Knowledge
 from assistant.knowledge import load as load_knowledge
+from assistant.models import Answer, Citation, Timings
 from assistant.settings import Settings
-from assistant.text import markers, strip_markers
+from assistant.text import markers
 from assistant.tokens import count_tokens
 
 EVALS = ROOT / "evals"
@@ -173,26 +173,16 @@ def score_baseline(item: AnswerItem, text: str, sources: list[list[str]], texts,
     refused = bool(REFUSAL.search(text)) or not text.strip()
     by_key = {ref.key: by for ref, by in texts.items()}  # markers name paragraphs by key
     cited = [p for p in dict.fromkeys(markers(marked)) if p in by_key]
-    result = ItemResult(
-        id=item.id,
-        category=item.category,
-        lang=item.lang,
-        expected_answerable=item.answerable,
+    answer = Answer(
+        question=item.question,
+        answer=marked,
         answerable=not refused,
-        gold_cited=bool(set(cited) & set(item.gold)) if item.answerable else None,
-        key_facts=(sum(k.found_in(text) for k in item.key_facts) / len(item.key_facts))
-        if item.answerable and item.key_facts
-        else None,
-        fabricated=sorted(unsupported(strip_markers(marked), [t for p in cited for t in by_key[p].values()]))
-        if not refused
-        else [],
-        cited=cited,
-        total_ms=timings["total_ms"],
-        produced_by="baseline",
+        language="zh" if item.lang == "zh" else "en",
+        citations=[Citation(doc="", paragraph=p, quote="", translation="", supported=True) for p in cited],
+        generator="baseline",
+        timings=Timings(total_ms=timings["total_ms"]),
     )
-    if not refused and (score := citation_score(support, marked)):
-        result.citation_recall, result.citation_precision = score.recall, score.precision
-    return result
+    return score_answer(item, answer, texts, support)
 
 
 def answers(chain, baseline: BaselineRAG, items: list[AnswerItem], generator: str, support, texts) -> dict:

@@ -78,7 +78,7 @@ def baseline() -> None:
     )
     if compared:
         ans = axes[0][1]
-        keys = ["citation_precision", "citation_recall", "key_fact_recall", "gold_cited", "refusal_accuracy"]
+        keys = ["citation_precision", "citation_recall", "evidence_fact_recall", "gold_cited", "refusal_accuracy"]
         series = {name: [local[name]["metrics"].get(k) or 0 for k in keys] for name in names}
         title = f"Local model answers ({local['n']} development questions)"
         grouped_bars(ans, [k.replace("_", "\n") for k in keys], series, title)

@@ -1,6 +1,6 @@
 """The evaluation sets and their checks: retrieval (recall@1, recall@3 and MRR per language, and the
-misses) and answers (gold cited, key facts, refusals, fabricated facts), as `assistant eval-retrieval` and
-`assistant eval-answers` report them and the release suite (suite.py) builds on.
+misses) and answers (the statement, gold cited, evidence facts, refusals, fabricated facts), as
+`assistant eval-retrieval` and `assistant eval-answers` report them and the release suite (suite.py) builds on.
 
 An item is a question with its acceptable targets ("gold"); a ranking scores when any gold
 paragraph appears. The evaluation sets measure quality; nothing in the code looks at them."""
@@ -8,7 +8,6 @@ paragraph appears. The evaluation sets measure quality; nothing in the code look
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,10 +15,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from ..facts import unsupported
 from ..models import Answer, GeneratorName, Hit, Texts
 from ..refs import Ref
-from ..text import strip_markers
+from .figures import found, missing_figures, without_references
 
 
 class RetrievalItem(BaseModel):
@@ -102,12 +100,13 @@ def report_json(report: RetrievalReport) -> str:
 
 
 class KeyFact(BaseModel):
+    """One fact as its accepted variants in either language; also the form of a `wrong` value."""
+
     en: list[str] = []
     zh: list[str] = []
 
     def found_in(self, text: str) -> bool:
-        squeezed = re.sub(r"\s+", "", text).lower()
-        return any(re.sub(r"\s+", "", v).lower() in squeezed for v in self.en + self.zh)
+        return found(self.en + self.zh, text)
 
 
 class AnswerItem(BaseModel):
@@ -118,6 +117,8 @@ class AnswerItem(BaseModel):
     history: list[dict] = []
     gold: list[str] = []
     key_facts: list[KeyFact] = []
+    # Facts of the same type in the same evidence that the statement must not state (another meeting's date).
+    wrong: list[KeyFact] = []
     answerable: bool
 
 
@@ -128,7 +129,13 @@ class AnswerResult(BaseModel):
     expected_answerable: bool
     answerable: bool
     gold_cited: bool | None
-    key_facts: float | None
+    # Share of the key facts found anywhere in the answer: its statement, quotes and their translations.
+    evidence_facts: float | None = None
+    # Answerable items: every key fact in the statement and no wrong value (False when refused).
+    statement_correct: bool | None = None
+    wrong_stated: list[str] = []  # the wrong values the statement states
+    checks_wrong: bool = False  # the item carries wrong values, so a wrong statement can be seen
+    statement_chars: int | None = None  # characters of the statement, markers aside (answered items)
     fabricated: list[str]
     cited: list[str]
     total_ms: float
@@ -152,14 +159,23 @@ def load_answer_items(path: Path) -> list[AnswerItem]:
     return [AnswerItem.model_validate_json(line) for line in lines if line.strip()]
 
 
+def statement(answer: Answer) -> str:
+    """What the answer states: `Answer.answer` less its markers (they are shown as chips, not read)."""
+    return " ".join(without_references(answer.answer).split())
+
+
 def judge(item: AnswerItem, answer: Answer, texts: Texts) -> AnswerResult:
-    """Score one answer; `texts` holds each paragraph's texts, since facts may come from any part of a
-    cited paragraph, not only its quoted span."""
+    """Score one answer; `texts` holds each paragraph's texts as the index has them, since facts may come
+    from any part of a cited paragraph, not only its quoted span. The fabricated facts are read by the
+    evaluation's own means (figures.py), never by the verifier's filter."""
     supported = [c for c in answer.citations if c.supported]
     cited = [c.paragraph for c in supported]
-    by_ref = [texts.get(Ref.parse(c.paragraph), {}).values() for c in supported]
-    sources = [t for c, more in zip(supported, by_ref, strict=True) for t in (c.quote, c.translation, *more)]
-    fabricated = sorted(unsupported(strip_markers(answer.answer), sources)) if answer.answerable else []
+    paragraphs = [t for c in supported for t in texts.get(Ref.parse(c.paragraph), {}).values()]
+    said = statement(answer) if answer.answerable else ""
+    fabricated = missing_figures(said, paragraphs) if said else []
+    evidence = " ".join([answer.answer, *(t for c in answer.citations for t in (c.quote, c.translation))])
+    scored = item.answerable and bool(item.key_facts)
+    wrong = [k.en[0] if k.en else k.zh[0] for k in item.wrong if k.found_in(said)] if said else []
     return AnswerResult(
         id=item.id,
         category=item.category,
@@ -167,9 +183,15 @@ def judge(item: AnswerItem, answer: Answer, texts: Texts) -> AnswerResult:
         expected_answerable=item.answerable,
         answerable=answer.answerable,
         gold_cited=bool(set(cited) & set(item.gold)) if item.answerable else None,
-        key_facts=(sum(k.found_in(answer.answer) for k in item.key_facts) / len(item.key_facts))
-        if item.answerable and item.key_facts
+        evidence_facts=(sum(k.found_in(evidence) for k in item.key_facts) / len(item.key_facts))
+        if scored and answer.answerable
+        else (0.0 if scored else None),
+        statement_correct=(bool(said) and all(k.found_in(said) for k in item.key_facts) and not wrong)
+        if scored
         else None,
+        wrong_stated=wrong,
+        checks_wrong=bool(item.wrong),
+        statement_chars=len(said) if answer.answerable else None,
         fabricated=fabricated,
         cited=cited,
         total_ms=answer.timings.total_ms,
@@ -190,30 +212,54 @@ def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
 
 
+def _quantile(values: list[int], q: float) -> float | None:
+    """Nearest-rank quantile (a length that was observed), None with no answer."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return float(ordered[max(0, min(len(ordered) - 1, int(round(q * len(ordered) + 0.5)) - 1))])
+
+
 def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float | None]:
-    """The one definition of the answer metrics, for `eval-answers` and the release suite alike."""
+    """The one definition of the answer metrics, for `eval-answers` and the release suite alike.
+
+    wrong_fact_rate: of the answerable items that were answered (not refused) and carry wrong values,
+    the share whose statement states one. Refusals are left out of the denominator, so refusing cannot
+    dilute a confident wrong answer; items without wrong values are left out because no wrong statement
+    could be seen in them (26 of 194 development items carry them: counting the others would let one
+    wrong answer in six pass a 1 % bound). Statement lengths are per language of the question."""
     answerable = [r for r in results if r.expected_answerable]
     unanswerable = [r for r in results if not r.expected_answerable]
     answered = [r for r in results if r.answerable]
-    return {
+    checkable = [r for r in answerable if r.answerable and r.checks_wrong]
+    out = {
+        "statement_correct": _mean([float(r.statement_correct) for r in answerable if r.statement_correct is not None]),
+        "wrong_fact_rate": _mean([float(bool(r.wrong_stated)) for r in checkable]),
         "citation_recall": _mean([r.citation_recall for r in answered if r.citation_recall is not None]),
         "citation_precision": _mean([r.citation_precision for r in answered if r.citation_precision is not None]),
-        "key_fact_recall": _mean([r.key_facts for r in answerable if r.key_facts is not None]),
+        "evidence_fact_recall": _mean([r.evidence_facts for r in answerable if r.evidence_facts is not None]),
         "gold_cited": _mean([float(bool(r.gold_cited)) for r in answerable]),
         "refusal_accuracy": _mean([float(not r.answerable) for r in unanswerable]),
         "false_refusal": _mean([float(not r.answerable) for r in answerable]),
         "fabricated_rate": _mean([float(bool(r.fabricated)) for r in answered]),
     }
+    for lang in ("en", "zh"):
+        chars = [r.statement_chars for r in answered if r.lang == lang and r.statement_chars is not None]
+        out[f"statement_chars_p50_{lang}"] = _quantile(chars, 0.5)
+        out[f"statement_chars_p90_{lang}"] = _quantile(chars, 0.9)
+    return out
 
 
 def is_failure(r: AnswerResult) -> bool:
     """An answer that missed any check: a fabricated fact, a wrong refusal, the gold paragraph not cited, a
-    key fact missing, or (where the judge scored it) a claim unsupported or a citation irrelevant."""
+    statement not correct, a key fact missing from the evidence, or (where the judge scored it) a claim
+    unsupported or a citation irrelevant."""
     return bool(
         r.fabricated
         or r.answerable != r.expected_answerable
         or r.gold_cited is False
-        or (r.key_facts is not None and r.key_facts < 1)
+        or r.statement_correct is False
+        or (r.evidence_facts is not None and r.evidence_facts < 1)
         or (r.citation_recall is not None and r.citation_recall < 1)
         or (r.citation_precision is not None and r.citation_precision < 1)
     )
@@ -243,7 +289,8 @@ def format_answer_report(name: str, report: AnswerReport, items: list[AnswerItem
     m = report.metrics
     lines = [
         f"{name} ({report.n} questions, generator {report.generator})",
-        f"gold paragraph cited {_figure(m['gold_cited'])}  key facts {_figure(m['key_fact_recall'])}  "
+        f"statement correct {_figure(m['statement_correct'])}  wrong-fact answers {_figure(m['wrong_fact_rate'])}  "
+        f"gold paragraph cited {_figure(m['gold_cited'])}  evidence facts {_figure(m['evidence_fact_recall'])}  "
         f"refusal accuracy {_figure(m['refusal_accuracy'])}  false refusals {_figure(m['false_refusal'])}  "
         f"answers with fabricated facts {report.fabricated_answers}  p50 {report.latency_p50_ms:.0f} ms",
     ]
@@ -252,7 +299,8 @@ def format_answer_report(name: str, report: AnswerReport, items: list[AnswerItem
     for r in report.failures:
         lines.append(
             f"  {r.id} [{r.lang} {r.category}] answerable={r.answerable} expected={r.expected_answerable} "
-            f"gold_cited={r.gold_cited} key_facts={r.key_facts} fabricated={r.fabricated} cited={r.cited}  "
+            f"gold_cited={r.gold_cited} statement_correct={r.statement_correct} wrong={r.wrong_stated} "
+            f"evidence_facts={r.evidence_facts} fabricated={r.fabricated} cited={r.cited}  "
             f"{questions.get(r.id, '')}"
         )
     return "\n".join(lines)

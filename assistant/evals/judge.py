@@ -1,8 +1,9 @@
 """The support judge of the release evaluation: does a set of cited paragraphs support a sentence?
 
-Deterministic and offline, no LLM: a sentence is supported when every number, date and symbol in it
-(assistant/facts.py) and every name in it occurs in the cited paragraphs (Chinese or English text),
-and the sentence is close enough in meaning to some part of them: the cosine similarity from the
+Deterministic and offline, no LLM, and independent of the verifier (figures.py says why): a sentence is
+supported when every number, date and symbol in it, as written, occurs in the cited paragraphs as the
+index holds them (Chinese or English text), and the sentence is a verbatim quotation of them or close
+enough in meaning to some part of them: the cosine similarity from the
 bundled E5 embedder between the sentence and the best clause or whole text of a cited paragraph is at
 least a threshold calibrated on hand-labelled (sentence, paragraph) pairs (evals/support_pairs.jsonl,
 `assistant eval-judge`).
@@ -23,11 +24,10 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
-from ..facts import unsupported
 from ..models import Texts
-from ..names import missing_names
-from ..refs import NUMBERED_ID_IN_TEXT, RESOLUTION_ID, Ref
+from ..refs import RESOLUTION_ID, Ref
 from ..text import claims, clauses, markers, sentences, strip_markers
+from .figures import missing_figures, without_references
 
 # A claim's parts: the runs between quotation marks and brackets ("X (official text: “Y”)" has X and Y).
 PARTS = re.compile(r"[“”\"()（）]")
@@ -72,9 +72,9 @@ class SupportJudge:
         return self._windows[pid]
 
     def check(self, sentence: str, pids: list[str]) -> Check:
-        claim = NUMBERED_ID_IN_TEXT.sub(" ", strip_markers(sentence))
+        claim = without_references(sentence).strip()
         sources = [t for pid in pids for t in self.text_of(pid).values()]
-        missing = sorted(unsupported(claim, sources)) + missing_names(claim, sources)
+        missing = missing_figures(claim, sources)
         windows = [self.windows(pid) for pid in pids if self.text_of(pid)]
         similarity = 0.0
         if windows and quoted(claim, sources):

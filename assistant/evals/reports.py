@@ -14,12 +14,14 @@ from ..models import Answer, Texts
 from ..refs import Ref
 from ..replies import NOT_SAID
 from .evaluation import AnswerItem
-from .suite import SuiteReport
+from .suite import MINIMA, SuiteReport
 
 HEADLINE = [
+    "statement_correct",
+    "wrong_fact_rate",
     "citation_precision",
     "citation_recall",
-    "key_fact_recall",
+    "evidence_fact_recall",
     "gold_cited",
     "refusal_accuracy",
     "false_refusal",
@@ -101,7 +103,8 @@ def sections(report: SuiteReport) -> list[tuple[str, list[str], list[list[str]]]
     gate_rows = [
         [
             c.key,
-            f"{'≥' if c.bound == 'min' else '≤'} {c.threshold:g}",
+            f"{'≥' if c.bound in MINIMA else '≤'} {c.threshold:g}"
+            + (" (guard)" if c.bound.startswith("guard") else ""),
             _fmt(c.value),
             "pass" if c.passed else "**FAIL**",
             "yes" if c.enforced_in_ci else "",
@@ -126,12 +129,27 @@ def sections(report: SuiteReport) -> list[tuple[str, list[str], list[list[str]]]
         ("Retrieval", ["set", "lang", "n", "recall@1", "recall@3", "MRR", "search p50 / p95 ms"], retrieval_rows)
     )
     answer_rows = [
-        [generator, name, lang, str(a.n) if lang == "all" else "", *(_fmt(m[k]) for k in HEADLINE)]
+        [generator, name, lang, str(a.n) if lang == "all" else "", *(_fmt(m.get(k)) for k in HEADLINE)]
         for generator, by_set in report.answers.items()
         for name, a in by_set.items()
         for lang, m in [("all", a.metrics), *a.by_lang.items()]
     ]
     out.append(("Answers", ["generator", "set", "lang", "n", *HEADLINE], answer_rows))
+    length_rows = [
+        [
+            generator,
+            name,
+            *(
+                " / ".join(_fmt(a.metrics.get(f"statement_chars_{q}_{lang}")) for q in ("p50", "p90"))
+                for lang in ("en", "zh")
+            ),
+        ]
+        for generator, by_set in report.answers.items()
+        for name, a in by_set.items()
+    ]
+    out.append(
+        ("Statement length, characters (p50 / p90, answered questions)", ["generator", "set", "en", "zh"], length_rows)
+    )
     latency_rows = [
         [
             generator,
@@ -153,7 +171,7 @@ def sections(report: SuiteReport) -> list[tuple[str, list[str], list[list[str]]]
         )
     )
     category_rows = [
-        [generator, category, *(_fmt(m[k]) for k in HEADLINE)]
+        [generator, category, *(_fmt(m.get(k)) for k in HEADLINE)]
         for generator, by_set in report.answers.items()
         if "dev" in by_set
         for category, m in by_set["dev"].by_category.items()
@@ -214,8 +232,12 @@ def failure_lines(report: SuiteReport) -> list[str]:
                 problems.append("refused" if not r.answerable else "answered an unanswerable question")
             if r.gold_cited is False:
                 problems.append("gold not cited")
-            if r.key_facts is not None and r.key_facts < 1:
-                problems.append(f"key facts {r.key_facts:.2f}")
+            if r.statement_correct is False and r.answerable:
+                problems.append(
+                    "statement not correct" + (f" (states {', '.join(r.wrong_stated)})" if r.wrong_stated else "")
+                )
+            if r.evidence_facts is not None and r.evidence_facts < 1:
+                problems.append(f"evidence facts {r.evidence_facts:.2f}")
             if r.unsupported:
                 problems.append(f"unsupported citations {','.join(r.unsupported)}")
             if r.irrelevant:
@@ -256,7 +278,11 @@ def plots(report: SuiteReport) -> list[tuple[str, str]]:
         (f"retrieval {name}", r.by_lang, ["recall_at_1", "recall_at_3", "mrr"]) for name, r in report.retrieval.items()
     ]
     groups += [
-        (f"{g} {name}", a.by_lang, ["citation_precision", "citation_recall", "key_fact_recall", "refusal_accuracy"])
+        (
+            f"{g} {name}",
+            a.by_lang,
+            ["statement_correct", "citation_precision", "citation_recall", "evidence_fact_recall", "refusal_accuracy"],
+        )
         for g, by_set in report.answers.items()
         for name, a in by_set.items()
     ]
@@ -265,7 +291,9 @@ def plots(report: SuiteReport) -> list[tuple[str, str]]:
         langs = sorted(by_lang)
         x = np.arange(len(metrics))
         for i, lang in enumerate(langs):
-            ax.bar(x + (i - (len(langs) - 1) / 2) * 0.38, [by_lang[lang][m] or 0 for m in metrics], 0.38, label=lang)
+            ax.bar(
+                x + (i - (len(langs) - 1) / 2) * 0.38, [by_lang[lang].get(m) or 0 for m in metrics], 0.38, label=lang
+            )
         ax.set_xticks(
             x, [m.replace("citation_", "cit. ").replace("_", " ") for m in metrics], rotation=30, ha="right", fontsize=8
         )
