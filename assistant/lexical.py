@@ -124,10 +124,11 @@ class BM25:
             norm = freqs + k1 * (1 - b + b * lengths[rows] / self.avg)
             self.postings[term] = (rows, idf * freqs * (k1 + 1) / norm)
 
-    def scores(self, query: str) -> Scores:
-        """Scores of every document; those sharing no term with the query score zero."""
+    def scores(self, query: str, without: frozenset[str] = frozenset()) -> Scores:
+        """Scores of every document; those sharing no term with the query score zero. Terms in
+        `without` are left out of the query."""
         values = np.zeros(self.size, dtype=np.float64)
-        for term in set(tokenize(query)):
+        for term in set(tokenize(query)) - without:
             if term in self.postings:
                 rows, weights = self.postings[term]
                 values[rows] += weights  # a term's rows are distinct, so fancy-index += adds each once

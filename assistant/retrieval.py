@@ -22,7 +22,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from .errors import BadInput
 from .facts import SYMBOL, YEAR
-from .lexical import BM25, Scores, Vocabulary
+from .lexical import BM25, Scores, Vocabulary, tokenize
 from .models import Chunk, Hit, Texts
 from .references import missing_note, named_paragraphs
 from .refs import LATER_EVENTS, RESOLUTION, Ref, scope_id
@@ -172,7 +172,10 @@ class HybridRetriever(BaseRetriever):
         """The paragraphs for a question, and the scope note (knowledge/scope.yaml: a topic the text
         does not cover) whose words match it at least `scope_ratio` times as well as the best
         paragraph's, if any. One BM25 pass serves both. `asked` is what a follow-up itself asks, when
-        `question` also carries the conversation it follows: it alone decides the scope."""
+        `question` also carries the conversation it follows: it alone decides the scope. (Judging it
+        with the question it follows, measured: development follow-up false refusals 1/7 -> 0, but
+        refusal accuracy 1.00 -> 0.97 and held-out 0.79 -> 0.71, since an out-of-scope follow-up then
+        borrows the first question's match.)"""
         bm25, _ = self._lexical()
         query, _ = clean_query(question, self.settings.max_query_chars)
         k = k or self.k
@@ -199,6 +202,8 @@ class HybridRetriever(BaseRetriever):
             return hits, self._missing(missing)
         asked = interrogative(asked or query)
         note = self._scope_note(scores if asked == query else bm25.scores(asked))
+        if note and hits and self._covered(asked, hits[0]):
+            note = None
         if note and (named or anchored(query, hits)):  # it asks about what it names
             note = None
         if note is None and not named and asks_outcome(asked, hits[:3]):
@@ -230,6 +235,14 @@ class HybridRetriever(BaseRetriever):
         existing = {pid for doc, pid in self._first if doc == RESOLUTION}
         text = missing_note(missing[0], existing)
         return Hit(doc=RESOLUTION, paragraph=Ref.missing(missing[0]).key, kind="scope", score=1.0, text=text)
+
+    def _covered(self, asked: str, best: Hit) -> bool:
+        """The best paragraph holds what the question shares with the note: with the words that paragraph
+        holds left out, no note matches the question as well as a paragraph does ("决议关于人权说了什么？"
+        shares 人权 with the note on NGOs' criticism, 人权观察, and PP17 holds 人权)."""
+        bm25, _ = self._lexical()
+        held = frozenset(tokenize(" ".join(best.text.values())))
+        return self._scope_note(bm25.scores(asked, without=held)) is None
 
     def _scope_note(self, scores: Scores) -> Hit | None:
         (note, note_score), (_, text_score) = scores.best(self._scope_rows), scores.best(self._text_rows)

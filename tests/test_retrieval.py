@@ -132,6 +132,15 @@ def test_instructions_before_a_question_do_not_decide_its_scope(retriever):
     assert note is not None
 
 
+def test_a_topic_the_best_paragraph_holds_is_not_refused_by_a_note_sharing_its_words(retriever):
+    # 人权 is in the note on NGOs' criticism (人权观察) and in PP17: the question is about PP17.
+    hits, note = retriever.retrieve("决议关于人权说了什么？", 3)
+    assert note is None and hits[0].paragraph == "PP17"
+    # A State's position shares no word with the paragraph that best matches it: still refused.
+    _, note = retriever.retrieve("Why did the United States oppose the draft?", 3)
+    assert note is not None and note.paragraph == "SCOPE:state_positions"
+
+
 def test_what_became_of_a_planned_session_is_a_later_event(retriever):
     # The year is in OP3, but whether the session took place is not: the text planned it.
     _, note = retriever.retrieve(
