@@ -65,7 +65,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
     def __init__(self, settings: Settings, retriever: HybridRetriever) -> None:
         self.settings = settings
         self.retriever = retriever
-        self.extractive = ExtractiveGenerator()
+        self.extractive = ExtractiveGenerator(retriever.embedder)
         self._chat: dict[GeneratorName, ChatGenerator] = {}
         self._guards: dict[str, PromptGuard] = {}
 

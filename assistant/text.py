@@ -21,7 +21,10 @@ SENTENCE_END = re.compile(
 QUOTATION = re.compile(r"“[^”]*”")
 # Markers after a sentence's stop, and a second stop after them ("2020. [OP3].") that would be left alone.
 TRAILING_MARKERS = re.compile(r"([。！？.!?])\s*((?:\[[^\[\]]+\]\s*)+)[。.]?")
-CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])\s+")}
+# An abbreviation's full stop ends no clause: "Supplement No. 10", "chap. I, sect. D" in the footnotes'
+# references were cut into "Supplement No" and "10 (E/2013/30)", each stating half the reference.
+ABBREVIATION = r"(?<!\bNo\.)(?<!\bchap\.)(?<!\bsect\.)(?<!\bpara\.)(?<!\bparas\.)(?<!\bRev\.)(?<!\bAdd\.)(?<!\bCorr\.)"
+CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])" + ABBREVIATION + r"\s+")}
 SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from .facts import facts, unsupported
 from .lexical import tokenize
-from .models import Citation, Hit
+from .models import Citation, Hit, Lang
 from .names import missing_names
 from .refs import CATALOGUE, CITED_ID_IN_TEXT, DOC_SYMBOL, MARKER, Ref
+from .statement import support
 from .text import SHORT_PARAGRAPH, best_span, claims, markers, sentences, strip_markers
 
 ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain to be cited for it
@@ -46,10 +47,16 @@ def gives_asked_fact(question: str, answer: str) -> bool:
 
 
 def cite(hit: Hit, sentence: str) -> Citation:
-    """A citation of `hit` for `sentence`: the official span it rests on and its English."""
+    """A citation of `hit` for `sentence`: the shortest official span it rests on and the matching English
+    (statement.support); a paragraph whose spans cannot be told is quoted whole when short, else by its
+    clauses nearest the sentence."""
     zh, en = hit.text.get("zh", ""), hit.text.get("en", "")
+    official_lang: Lang = "zh" if hit.text.get("zh") else "en"
     if not zh:  # a cited document held in English only: its English is the official text
         zh, en = en, ""
+    if spans := support(zh, official_lang, en, sentence):
+        quote, translation = spans
+        return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=quote, translation=translation, supported=True)
     if len(zh) <= SHORT_PARAGRAPH:
         return Citation(doc=hit.doc, paragraph=hit.paragraph, quote=zh, translation=en, supported=True)
     quote = best_span(zh, "zh" if hit.text.get("zh") else "en", sentence)

@@ -20,7 +20,8 @@ from assistant.generation import ExtractiveGenerator
 from assistant.names import names
 from assistant.refs import Ref
 from assistant.retrieval import HybridRetriever
-from assistant.text import best_span, clauses
+from assistant.statement import sentence
+from assistant.text import clauses
 from assistant.verification import markers
 
 pytestmark = pytest.mark.eval
@@ -146,20 +147,19 @@ class NeighbourCiting(ExtractiveGenerator):
 
 
 class NeighbourFact(ExtractiveGenerator):
-    """A planted bug: quotes the clause beside the one that answers, from the same paragraph (another
+    """A planted bug: states the clause beside the one that answers, from the same paragraph (another
     meeting's date, another resolution of the list). Each of its facts is in the paragraph it cites, so the
     verifier keeps it; only what the statement states is wrong."""
 
-    @staticmethod
-    def _line(question, lang, hit):
+    def statement(self, question, lang, asked, hit, whole=True):
+        said = super().statement(question, lang, asked, hit, whole)
         text_lang = lang if hit.text.get(lang) else "zh"
         text = (hit.text.get(text_lang) or hit.text.get("en", "")).replace("\n", " ")
-        parts = [c.strip() for c in clauses(text, text_lang)]
-        best = best_span(text, text_lang, question)
-        at = next((i for i, c in enumerate(parts) if c and c in best), 0)
+        parts = [c.strip().rstrip(" ,;:.，；。：") for c in clauses(text, text_lang)]
         if len(parts) < 2:
-            return ExtractiveGenerator._line(question, lang, hit)
-        return f"- {parts[at + 1] if at + 1 < len(parts) else parts[at - 1]} [{hit.paragraph}]"
+            return said
+        at = next((i for i, c in enumerate(parts) if c and c in said), 0)
+        return sentence(parts[at + 1] if at + 1 < len(parts) else parts[at - 1], text_lang, hit.paragraph)
 
 
 class ParagraphPadding(ExtractiveGenerator):

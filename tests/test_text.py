@@ -33,6 +33,12 @@ def test_clauses_split_at_the_marks_of_each_language():
     assert clauses("It meets, in New York; in August.", "en") == ["It meets,", "in New York;", "in August."]
 
 
+def test_an_abbreviations_full_stop_ends_no_clause():
+    reference = "See Official Records, 2013, Supplement No. 10 (E/2013/30), chap. I, sect. D. It meets."
+    assert "Supplement No. 10 (E/2013/30)," in clauses(reference, "en")
+    assert clauses(reference, "en")[-2:] == ["sect. D.", "It meets."]
+
+
 def test_the_best_span_is_the_clause_run_sharing_most_with_the_probe_verbatim():
     assert best_span(ZH, "zh", "2020 年 8 月 纽约") == "委员会应于 2020 年 8 月在纽约召开组织会议；"
     span = best_span("The Assembly notes the report, welcomes its work, and decides to meet in 2020.", "en", "2020")

@@ -1,0 +1,149 @@
+"""The extractive statement (issue 18): the asked fact, not the paragraph holding it."""
+
+import re
+
+import pytest
+
+from assistant.chain import AnswerChain
+from assistant.generation import ExtractiveGenerator
+from assistant.models import Hit
+from assistant.statement import Ordinal, enumeration, parse_question, pick, support
+from assistant.text import markers, sentences
+
+# A made-up paragraph with five dates, in both languages, in no particular order of years.
+ZH = (
+    "注意到 2015 年 3 月 2 日至 4 日、2012 年 6 月 11 日至 15 日、2016 年 9 月 5 日、2014 年 1 月 20 日至 22 日"
+    "和 2013 年 10 月 7 日至 9 日在日内瓦举行的工作组第一至第五次会议，"
+)
+EN = (
+    "Noting the first to fifth meetings of the working group, held in Geneva from 2 to 4 March 2015, from 11 to "
+    "15 June 2012, on 5 September 2016, from 20 to 22 January 2014 and from 7 to 9 October 2013,"
+)
+DATES_ZH = ["2015 年 3 月 2 日至 4 日", "2012 年 6 月 11 日至 15 日", "2016 年 9 月 5 日", "2014 年 1 月 20 日至 22 日",
+            "2013 年 10 月 7 日至 9 日"]  # fmt: skip
+DATES_EN = ["2 to 4 March 2015", "11 to 15 June 2012", "5 September 2016", "20 to 22 January 2014",
+            "7 to 9 October 2013"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "types", "ordinal"),
+    [
+        ("When did the working group hold its fourth meeting?", ("date",), Ordinal(4)),
+        ("工作组第三次会议是什么时候举行的？", ("date",), Ordinal(3)),
+        ("工作组首次会议是哪几天开的？", ("date",), Ordinal(1)),
+        ("When was the most recent meeting?", ("date",), Ordinal(-1, by_date=True)),
+        ("哪一次会议最早？在什么时间？", ("date",), Ordinal(1, by_date=True)),
+        ("Which report is the second-to-last one listed?", ("symbol",), Ordinal(-2)),
+        ("名单中排在最后的是哪个国家？", ("name",), Ordinal(-1)),
+        ("Which State appears 8th in the list?", ("name",), Ordinal(8)),
+        ("How many meetings were held?", ("number",), None),
+        ("Where will the Third Committee meet at its seventy-fifth session?", ("name",), None),
+    ],
+)
+def test_question_type_and_ordinal_in_both_languages(question, types, ordinal):
+    asked = parse_question(question)
+    assert asked.types == types and asked.ordinal == ordinal
+
+
+def test_the_paragraph_a_question_names_and_its_number_words_are_no_facts_to_filter_by():
+    assert parse_question("Which is the tenth one of the resolutions recalled in PP12?").facts == frozenset()
+    assert parse_question("第十二段回顾的决议里，有哪几项是 2011 年通过的？").facts == {"2011"}
+
+
+def test_the_ordinal_picks_its_member_of_a_list_of_dates_in_each_language():
+    for text, lang, dates in ((ZH, "zh", DATES_ZH), (EN, "en", DATES_EN)):
+        members = enumeration(text, lang, "date")
+        assert [m.text for m in members] == dates
+        assert [members[i].text for i in pick(members, lang, parse_question("the fourth meeting: when?"))] == [dates[3]]
+        # "most recent" and "earliest" by the dates themselves: this list is not in order of years
+        assert [members[i].text for i in pick(members, lang, parse_question("When was the latest meeting?"))] == [
+            dates[2]
+        ]
+        assert [members[i].text for i in pick(members, lang, parse_question("When was the earliest one?"))] == [
+            dates[1]
+        ]
+        assert pick(members, lang, parse_question("When was the ninth meeting?")) == []  # no guess beyond the list
+
+
+def test_a_member_is_quoted_with_its_aligned_english():
+    assert support(ZH, "zh", EN, "2014 年 1 月 20 日至 22 日 [PP9]。") == (DATES_ZH[3], DATES_EN[3])
+    assert support(ZH, "zh", EN, "20 to 22 January 2014 [PP9].") == (DATES_ZH[3], DATES_EN[3])
+
+
+def _hit(zh: str, en: str, pid: str = "PP9", score: float = 1.0) -> Hit:
+    return Hit(doc="X", paragraph=pid, kind="preamble", score=score, text={"zh": zh, "en": en})
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When did the working group hold its fourth meeting?", DATES_EN[3]),
+        ("工作组第四次会议在什么时间？", DATES_ZH[3]),
+    ],
+)
+def test_the_statement_states_the_asked_member_in_the_questions_language(question, expected):
+    draft = ExtractiveGenerator().draft(question, "zh" if "工作组" in question else "en", [_hit(ZH, EN)])
+    assert draft.startswith(expected) and draft.count("[PP9]") == 1
+    assert not any(d in draft for d in [*DATES_ZH, *DATES_EN] if d != expected)
+
+
+def test_the_statement_is_one_to_three_marked_sentences_without_the_official_text():
+    hits = [
+        _hit(ZH, EN),
+        _hit("大会决定于 2021 年在纽约开会。", "The Assembly decides to meet in New York in 2021.", "OP1", 0.9),
+    ]
+    for question in ("When and where does the working group meet?", "工作组会议讨论了什么？"):
+        draft = ExtractiveGenerator().draft(question, "zh" if "工作组会议" in question else "en", hits)
+        parts = sentences(draft)
+        assert 1 <= len(parts) <= 3 and all(markers(s) for s in parts)
+        assert "(official text" not in draft and not re.search(r"“[^”]{40,}”", draft)
+
+
+# A paragraph longer than an English statement's budget, whose answer shares no word with the question.
+PLATFORM = (
+    "Recognizing the role of the expert group of the Commission on the problem of cybercrime in the region, "
+    "which is an important platform for the exchange of information on national legislation, best practices "
+    "and technical assistance, with a view to examining options to strengthen existing responses,"
+)
+
+
+class KeywordEmbeddings:
+    """Near in meaning: a span naming best practices is the question's neighbour, any other span is not."""
+
+    def embed_query(self, text: str) -> list[float]:
+        return [1.0, 0.0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0] if "best practices" in t else [0.0, 1.0] for t in texts]
+
+
+def test_an_open_question_is_answered_by_the_clause_nearest_in_meaning():
+    question = "What do participants of the expert group of the Commission on cybercrime share?"
+    draft = ExtractiveGenerator(KeywordEmbeddings()).draft(question, "en", [_hit("", PLATFORM)])  # type: ignore[arg-type]
+    assert "best practices" in draft and not draft.startswith("Recognizing") and draft.count("[PP9]") == 1
+
+
+def test_an_open_question_states_each_paragraph_of_the_evidence_and_a_short_one_whole():
+    hits = [
+        _hit("", "The Assembly takes note of the report of the Secretary-General.", "OP1"),
+        _hit("", PLATFORM, "PP16", 0.9),
+    ]
+    draft = ExtractiveGenerator().draft("What does the Assembly do with the report on cybercrime?", "en", hits)
+    assert draft.startswith("The Assembly takes note of the report of the Secretary-General [OP1].")
+    assert "[PP16]" in draft and len(sentences(draft)) == 2
+    # A typed question states the paragraph holding its fact only.
+    assert "[PP16]" not in ExtractiveGenerator().draft("When was the report issued?", "en", hits)
+
+
+@pytest.fixture(scope="module")
+def chain(built, retriever):
+    return AnswerChain(built.model_copy(update={"generator": "extractive"}), retriever)
+
+
+def test_the_fourth_meeting_is_answered_by_its_date_alone(chain):
+    answer = chain.invoke({"question": "When did the expert group hold its fourth meeting?"})
+    assert answer.answerable and "3 to 5 April 2018" in answer.answer and "[PP10]" in answer.answer
+    others = ["17 to 21 January 2011", "25 to 28 February 2013", "10 to 13 April 2017", "27 to 29 March 2019"]
+    assert not any(d in answer.answer for d in others)
+    pp10 = next(c for c in answer.citations if c.paragraph == "PP10")
+    assert pp10.quote == "2018 年 4 月 3 日至 5 日" and pp10.translation == "3 to 5 April 2018"
