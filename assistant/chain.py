@@ -22,6 +22,7 @@ from .replies import NEAREST, NOT_SAID, NOTHING_TO_ASK
 from .retrieval import HybridRetriever, clean_query
 from .security import PromptGuard, redact, secrets_of
 from .settings import Settings
+from .statement import question_parts
 from .text import detect_language
 from .verification import Verified, cite, gives_asked_fact, verify
 
@@ -56,6 +57,7 @@ class Turn:
     checked: Verified = field(default_factory=lambda: Verified(""))  # nothing verified: not an answer
 
 
+PART_HITS = 3  # paragraphs searched for each part of a question that asks several things
 QuestionInput = Question | Mapping[str, Any] | str
 
 
@@ -65,7 +67,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
     def __init__(self, settings: Settings, retriever: HybridRetriever) -> None:
         self.settings = settings
         self.retriever = retriever
-        self.extractive = ExtractiveGenerator(retriever.embedder)
+        self.extractive = ExtractiveGenerator(retriever.embedder, retriever.search)
         self._chat: dict[GeneratorName, ChatGenerator] = {}
         self._guards: dict[str, PromptGuard] = {}
 
@@ -130,8 +132,22 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         turn.query = standalone(turn.question, turn.asked.history)
         k = turn.asked.k or self.settings.k
         turn.evidence, turn.note = self.retriever.retrieve(turn.query, k, asked=turn.question)
+        if turn.evidence and not turn.note:
+            turn.evidence = self._with_parts(turn)
         turn.timings.retrieve_ms = _ms(t0)
         return bool(turn.evidence) and not turn.note
+
+    def _with_parts(self, turn: Turn) -> list[Hit]:
+        """A question asking two things ("…, and when does it first meet?") is searched part by part as
+        well: each part's best paragraphs join the evidence, which the whole question ranked (the
+        extractive statement answers each part from them)."""
+        parts = question_parts(turn.question, turn.lang)
+        if len(parts) == 1:
+            return turn.evidence
+        seen = {(h.doc, h.paragraph) for h in turn.evidence}
+        added = [h for part in parts for h in self.retriever.search(part, PART_HITS)]
+        fresh = [h for h in added if (h.doc, h.paragraph) not in seen and not seen.add((h.doc, h.paragraph))]
+        return [*turn.evidence, *fresh]
 
     def _generate(self, turn: Turn, config: RunnableConfig | None) -> Iterator[Answer]:
         """The drafts as the generator writes them; a failing model leaves the extractive draft."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 
+from .facts import facts
 from .lexical import tokenize
 from .models import GeneratorName, Hit, Lang
 from .settings import Settings
@@ -27,11 +28,14 @@ from .statement import (
     Asked,
     enumeration,
     fact_clause,
+    holds_new,
     holds_type,
     open_question,
     parse_question,
     pick,
+    question_parts,
     sentence,
+    trimmed,
 )
 from .text import SHORT_PARAGRAPH, best_span, clauses, detect_language
 
@@ -45,6 +49,10 @@ MAX_MEMBERS = 3  # more list members than this is the list itself: the clause st
 # held-out median English statement was 202 characters (bar 200); at 0.75 it is 192, for one item fewer
 # correct in each set (statement correct 0.615 -> 0.603 held-out, 0.748 -> 0.742 dev).
 FURTHER_SHARE = 0.75
+# A part of a question that leans on the one before it: "…, and when does it first meet?".
+REFERS_BACK = {"en": re.compile(r"\b(?:it|its|they|their|them)\b", re.I), "zh": re.compile(r"它|其|该|他们")}
+# Retrieval for one part of a question (HybridRetriever.search): the paragraphs best first.
+Search = Callable[[str], list[Hit]]
 ANY = Asked(types=(), ordinal=None, several=False, facts=frozenset())
 
 
@@ -99,12 +107,24 @@ class ExtractiveGenerator:
         chosen = evidence(hits)
         if not chosen:
             return ""
+        if len(parts := question_parts(question, lang)) > 1:
+            return self.parts(parts, lang, hits)
         asked = parse_question(question)
+        # "When was resolution 26/4 adopted?": the paragraph naming 26/4 answers, not a better-scoring one
+        # holding another resolution's date.
+        naming = [h for h in hits if asked.facts and asked.facts <= facts(_text(h, lang)[0])]
+        if naming and not asked.facts <= facts(_text(chosen[0], lang)[0]):
+            chosen = [naming[0], *(h for h in chosen if h is not naming[0])]
         # "The fourth meeting", "the resolution adopted in 2011": the paragraph whose list names the member
         # asked for answers, even where a catalogue entry on one member of it scores higher.
         listing = [h for h in chosen if self.members(lang, asked, h)]
         if listing and listing[0] is not chosen[0]:
             chosen = [listing[0], *(h for h in chosen if h is not listing[0])]
+        # "What is the title of resolution 53/70?": a paragraph holding a title answers, not one listing 53/70.
+        typed = [t for t in asked.types if t != "paragraph"][:1]
+        holding = [h for h in chosen if typed and holds_new(*_text(h, lang), typed[0], question)]
+        if holding and holding[0] is not chosen[0] and not holds_new(*_text(chosen[0], lang), typed[0], question):
+            chosen = [holding[0], *(h for h in chosen if h is not holding[0])]
         out = [self.statement(question, lang, asked, chosen[0])]
         for hit in chosen[1:]:
             if len(out) == MAX_SENTENCES or not asked.several:
@@ -125,13 +145,56 @@ class ExtractiveGenerator:
             out.extend(self.statement(question, lang, asked, hit, whole=False) for hit in chosen[1:MAX_SENTENCES])
         return "\n".join(out)
 
+    def parts(self, parts: list[str], lang: Lang, hits: list[Hit]) -> str:
+        """One sentence per part of a question that asks several things, each from the paragraph that
+        answers that part (part_hit). A part adds nothing when its paragraph is stated already and the
+        sentences so far hold every type of fact it asks for ("…最早的一项是哪一项？何时通过？": the member
+        stated holds its date), or asks no type."""
+        out: list[str] = []
+        used: list[Hit] = []
+        given: frozenset[str] = frozenset()
+        for part in parts[:MAX_SENTENCES]:
+            asked = parse_question(part)
+            # "…resolution 26/4, and in which document is it published?": "it" is 26/4 (a symbol, never a year).
+            given = asked.facts or (given if REFERS_BACK[lang].search(part) else frozenset())
+            hit = self.part_hit(part, lang, asked, given, hits)
+            types = [t for t in asked.types if t != "paragraph"]
+            if hit in used and all(holds_type(" ".join(out), lang, t) for t in types):
+                continue
+            line = self.statement(part, lang, asked, hit, whole=not out)
+            if line not in out:
+                out.append(line)
+                used.append(hit)
+        return "\n".join(out)
+
+    def part_hit(self, part: str, lang: Lang, asked: Asked, given: frozenset[str], hits: list[Hit]) -> Hit:
+        """The paragraph answering one part of a question: the facts it names (or, through "it", the part
+        before it named), then a fact of the type it asks for, then its rank when the part is searched
+        alone, or, when it refers back ("它的会议在哪里举行？"), that rank plus the whole question's."""
+        alone = [(h.doc, h.paragraph) for h in self.search(part)] if self.search else []
+        joint = bool(REFERS_BACK[lang].search(part))
+        types = [t for t in asked.types if t != "paragraph"]
+
+        def key(n: int) -> tuple[bool, bool, int]:
+            text, text_lang = _text(hits[n], lang)
+            where = (hits[n].doc, hits[n].paragraph)
+            rank = alone.index(where) if where in alone else len(alone)
+            return (
+                bool(given) and given <= facts(text),
+                bool(types) and holds_new(text, text_lang, types[0], part),
+                -(rank + n if joint else rank * len(hits) + n),
+            )
+
+        return hits[max(range(len(hits)), key=key)]
+
     def lines(self, question: str, lang: Lang, hits: list[Hit]) -> str:
         """One statement sentence per paragraph given, best first."""
         asked = parse_question(question)
         return "\n".join(self.statement(question, lang, asked, h) for h in hits)
 
-    def __init__(self, embedder: Embeddings | None = None) -> None:
+    def __init__(self, embedder: Embeddings | None = None, search: Search | None = None) -> None:
         self.embedder = embedder
+        self.search = search
 
     def nearness(self, question: str, spans: list[str]) -> list[float]:
         """Cosine of the question (E5 query) and each span (E5 passage); the spans' vectors are cached."""
@@ -159,7 +222,7 @@ class ExtractiveGenerator:
         clause = fact_clause(text, text_lang, asked, question, near, share) or fact_clause(
             text, text_lang, ANY, question, near, share
         )
-        return sentence(clause or text, text_lang, hit.paragraph)
+        return sentence(trimmed(clause or text, text_lang, asked, question), text_lang, hit.paragraph)
 
     @staticmethod
     def members(lang: Lang, asked: Asked, hit: Hit) -> list[str]:

@@ -80,7 +80,19 @@ def claims(parts: list[str]) -> list[str]:
 
 
 def clauses(text: str, lang: str) -> list[str]:
-    return [c for c in CLAUSE[lang].split(text) if c.strip()]
+    """The clauses of `text`, a title in quotation marks never cut: PP15's “促进技术援助和能力建设…，包括信息
+    共享” is one clause's, else a statement quoting its first half states a title that is not the text's."""
+    out: list[str] = []
+    for piece in CLAUSE[lang].split(text):
+        if out and _open_quote(out[-1]):
+            out[-1] = f"{out[-1]}{'' if lang == 'zh' else ' '}{piece}"
+        elif piece.strip():
+            out.append(piece)
+    return out
+
+
+def _open_quote(text: str) -> bool:
+    return text.count("“") > text.count("”") or text.count("《") > text.count("》") or text.count('"') % 2 == 1
 
 
 def best_span(text: str, lang: str, probe: str) -> str:

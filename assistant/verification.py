@@ -15,8 +15,8 @@ from .lexical import tokenize
 from .models import Citation, Hit, Lang
 from .names import missing_names
 from .refs import CATALOGUE, CITED_ID_IN_TEXT, DOC_SYMBOL, MARKER, Ref
-from .statement import support
-from .text import SHORT_PARAGRAPH, best_span, claims, markers, sentences, strip_markers
+from .statement import question_parts, support
+from .text import SHORT_PARAGRAPH, best_span, claims, detect_language, markers, sentences, strip_markers
 
 ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain to be cited for it
 # Share of a claim's words that what it cites must contain at all. On the hand-labelled pairs
@@ -42,8 +42,15 @@ def gives_asked_fact(question: str, answer: str) -> bool:
     is not an answer to it."""
     if not ASKS_NUMBER.search(question):
         return True
-    first = answer.strip().splitlines()[0] if answer.strip() else ""
-    return bool(facts(NUMBERING.sub(" ", strip_markers(first))) - facts(question))
+    lines = answer.strip().splitlines() or [""]
+    if len(question_parts(question, detect_language(question))) > 1:
+        # "What is the committee to produce, and when does it first meet?": the date answers the second part
+        return any(_new_fact(line, question) for line in lines)
+    return _new_fact(lines[0], question)
+
+
+def _new_fact(line: str, question: str) -> bool:
+    return bool(facts(NUMBERING.sub(" ", strip_markers(line))) - facts(question))
 
 
 def cite(hit: Hit, sentence: str) -> Citation:

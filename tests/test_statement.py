@@ -7,7 +7,16 @@ import pytest
 from assistant.chain import AnswerChain
 from assistant.generation import ExtractiveGenerator
 from assistant.models import Hit
-from assistant.statement import Ordinal, enumeration, parse_question, pick, support
+from assistant.statement import (
+    Ordinal,
+    enumeration,
+    fact_clause,
+    parse_question,
+    pick,
+    question_parts,
+    support,
+    trimmed,
+)
 from assistant.text import markers, sentences
 
 # A made-up paragraph with five dates, in both languages, in no particular order of years.
@@ -147,3 +156,48 @@ def test_the_fourth_meeting_is_answered_by_its_date_alone(chain):
     assert not any(d in answer.answer for d in others)
     pp10 = next(c for c in answer.citations if c.paragraph == "PP10")
     assert pp10.quote == "2018 年 4 月 3 日至 5 日" and pp10.translation == "3 to 5 April 2018"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "parts"),
+    [
+        ("Where does the group meet, and when does it report?", "en", ["Where does the group meet", "when does it report?"]),
+        ("工作组为什么设立？它在哪里开会？", "zh", ["工作组为什么设立？", "它在哪里开会？"]),
+        ("When and where does the group meet?", "en", ["When and where does the group meet?"]),
+        ("What is it, and why?", "en", ["What is it, and why?"]),  # "and why" is too short to ask alone
+    ],
+)
+def test_a_question_asking_two_things_is_split_into_its_parts(question, lang, parts):
+    assert question_parts(question, lang) == parts
+
+
+def test_each_part_of_a_question_is_answered_from_its_own_paragraph():
+    hits = [
+        _hit("", "The working group shall meet in Geneva for three days.", "OP1"),
+        _hit("", "Decides that the working group shall report to the Council in May 2031.", "OP2", 0.9),
+    ]
+    search = {"where does the group meet": ["OP1", "OP2"], "when does it report?": ["OP2", "OP1"]}
+    by_id = {h.paragraph: h for h in hits}
+    generator = ExtractiveGenerator(search=lambda part: [by_id[p] for p in search[part.lower()]])
+    draft = generator.draft("Where does the group meet, and when does it report?", "en", hits)
+    assert [markers(s) for s in sentences(draft)] == [["OP1"], ["OP2"]]
+    assert "May 2031" in draft and "Geneva" in draft
+
+
+def test_a_title_question_is_answered_by_the_clause_holding_the_quoted_title():
+    text = (
+        "Recalling its resolution 12/3 of 4 May 2030, entitled \"Working together, in good faith\", "
+        "adopted on the recommendation of the Council,"
+    )
+    asked = parse_question("What is the title of resolution 12/3?")
+    assert asked.types == ("title",)
+    clause = fact_clause(text, "en", asked, "What is the title of resolution 12/3?") or ""
+    assert '"Working together, in good faith"' in clause  # never cut at the comma inside the title
+
+
+def test_a_list_written_as_one_long_clause_is_trimmed_to_the_items_the_question_asks_about():
+    members = "、".join(f"20{n:02d} 年 1 月 {n} 日第 {n}/1 号" for n in range(10, 40))
+    clause = f"回顾其{members}决议，"
+    asked = parse_question("第 25/1 号决议是什么时候通过的？")
+    span = trimmed(clause, "zh", asked, "第 25/1 号决议是什么时候通过的？")
+    assert "2025 年 1 月 25 日第 25/1 号" in span and len(span) <= 90

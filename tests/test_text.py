@@ -45,3 +45,10 @@ def test_the_best_span_is_the_clause_run_sharing_most_with_the_probe_verbatim():
     assert span == "and decides to meet in 2020."
     assert best_span(ZH, "zh", "nothing shared") == ZH  # no clause shares anything: the whole text
     assert best_span("It meets, in New York.", "en", "New York") == "It meets, in New York."  # too short to cut
+
+
+def test_a_title_in_quotation_marks_is_never_cut_into_clauses():
+    zh = "又表示注意到题为“促进技术援助和能力建设，包括信息共享”的第 2019/19 号决议，并欢迎其工作。"
+    assert clauses(zh, "zh")[0] == "又表示注意到题为“促进技术援助和能力建设，包括信息共享”的第 2019/19 号决议，"
+    en = 'Taking note of resolution 2019/19, entitled "Promoting assistance, including information-sharing", adopted'
+    assert clauses(en, "en")[1] == 'entitled "Promoting assistance, including information-sharing",'
