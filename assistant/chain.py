@@ -144,10 +144,11 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         parts = question_parts(turn.question, turn.lang)
         if len(parts) == 1:
             return turn.evidence
-        seen = {(h.doc, h.paragraph) for h in turn.evidence}
-        added = [h for part in parts for h in self.retriever.search(part, PART_HITS)]
-        fresh = [h for h in added if (h.doc, h.paragraph) not in seen and not seen.add((h.doc, h.paragraph))]
-        return [*turn.evidence, *fresh]
+        merged = {(h.doc, h.paragraph): h for h in turn.evidence}
+        for part in parts:
+            for hit in self.retriever.search(part, PART_HITS):
+                merged.setdefault((hit.doc, hit.paragraph), hit)
+        return list(merged.values())
 
     def _generate(self, turn: Turn, config: RunnableConfig | None) -> Iterator[Answer]:
         """The drafts as the generator writes them; a failing model leaves the extractive draft."""

@@ -33,7 +33,9 @@ ASKS: dict[FactType, re.Pattern] = {
         r"|什么时候|什么时间|何时|哪一?[天年]|哪几天|哪个月|几月|几号|日期|时间",
         re.I,
     ),
-    "number": re.compile(r"\bhow (?:many|much|long)\b|\bwhat number\b|多少|第?(?<![那这])几(?=[个届次项名位份票国号])", re.I),
+    "number": re.compile(  # not 那几 / 这几 ("those few reports")
+        r"\bhow (?:many|much|long)\b|\bwhat number\b|多少|第?(?<![那这])几(?=[个届次项名位份票国号])", re.I
+    ),
     "name": re.compile(
         r"\bwhere\b|\bwho(?:m|se)?\b|\b(?:which|what) (?:city|cities|place|country|countries|states?|body|bodies"
         r"|organ|organs|sponsors?|members?|venue|organi[sz]ation)\b"
@@ -450,7 +452,7 @@ def holds_new(span: str, lang: Lang, kind: FactType, question: str) -> bool:
     if kind in ("date", "symbol"):
         return any(facts(s.text) - facts(question) for s in typed_spans(span, lang, kind))
     if kind == "title":
-        return any(s.text.strip("“”\"《》") not in question for s in typed_spans(span, lang, kind))
+        return any(s.text.strip('“”"《》') not in question for s in typed_spans(span, lang, kind))
     if kind == "number":
         return holds_type(span, lang, kind) and bool(facts(span) - facts(question))
     if kind == "name":

@@ -161,7 +161,7 @@ def test_the_fourth_meeting_is_answered_by_its_date_alone(chain):
 @pytest.mark.parametrize(
     ("question", "lang", "parts"),
     [
-        ("Where does the group meet, and when does it report?", "en", ["Where does the group meet", "when does it report?"]),
+        ("Where does it meet, and when does it report?", "en", ["Where does it meet", "when does it report?"]),
         ("工作组为什么设立？它在哪里开会？", "zh", ["工作组为什么设立？", "它在哪里开会？"]),
         ("When and where does the group meet?", "en", ["When and where does the group meet?"]),
         ("What is it, and why?", "en", ["What is it, and why?"]),  # "and why" is too short to ask alone
@@ -186,7 +186,7 @@ def test_each_part_of_a_question_is_answered_from_its_own_paragraph():
 
 def test_a_title_question_is_answered_by_the_clause_holding_the_quoted_title():
     text = (
-        "Recalling its resolution 12/3 of 4 May 2030, entitled \"Working together, in good faith\", "
+        'Recalling its resolution 12/3 of 4 May 2030, entitled "Working together, in good faith", '
         "adopted on the recommendation of the Council,"
     )
     asked = parse_question("What is the title of resolution 12/3?")
