@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .errors import UNEXPECTED, BadInput, UserError, invalid_sentence
 from .models import GENERATORS, Answer, GeneratorName, Question
+from .replies import sources_text
 from .service import Health, ParagraphView, Service
 
 log = logging.getLogger(__name__)
@@ -79,19 +80,6 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-def sources_text(answer: Answer) -> str:
-    """The citations as plain text, appended to the reply so that any chat client shows them."""
-    if not answer.citations:
-        return ""
-    label = "Sources" if answer.answerable else "Nearest paragraphs (for reference, not support)"
-    lines = [f"{label}:"]
-    for c in answer.citations:
-        lines.append(f"[{c.paragraph}] {c.doc}: “{c.quote}”")
-        if c.translation:
-            lines.append(f"    (unofficial English) {c.translation}")
-    return "\n".join(lines)
-
-
 def reply_text(answer: Answer) -> str:
     parts = [answer.answer, sources_text(answer), "\n".join(f"Note: {n}" for n in answer.notices)]
     return "\n\n".join(p for p in parts if p)
@@ -117,6 +105,7 @@ def _completion(answer: Answer, model: str, cid: str, created: int) -> dict:
         ],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         "citations": [c.model_dump() for c in answer.citations],
+        "see_also": answer.see_also,
         "answerable": answer.answerable,
     }
 
@@ -148,7 +137,9 @@ def _stream_completion(answer_of, model: str, cid: str, created: int) -> Iterato
     for line in reply_text(answer).splitlines(keepends=True):
         yield _chunk(cid, created, model, {"content": line})
     citations = [c.model_dump() for c in answer.citations]
-    yield _chunk(cid, created, model, {}, "stop", citations=citations, answerable=answer.answerable)
+    yield _chunk(
+        cid, created, model, {}, "stop", citations=citations, see_also=answer.see_also, answerable=answer.answerable
+    )
     yield "data: [DONE]\n\n"
 
 

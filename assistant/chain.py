@@ -18,6 +18,7 @@ from .generation import NOT_IN_TEXT, ChatGenerator, ExtractiveGenerator, Generat
 from .indexing import open_retriever
 from .llm import local_model_path
 from .models import Answer, Citation, GeneratorName, Hit, Lang, Message, Question, Timings
+from .refs import scope_id
 from .replies import NEAREST, NOT_SAID, NOTHING_TO_ASK
 from .retrieval import HybridRetriever, clean_query
 from .security import PromptGuard, redact, secrets_of
@@ -245,6 +246,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
             answerable=True,
             language=turn.lang,
             citations=citations,
+            see_also=[] if draft else see_also(turn.evidence, citations),
             generator=turn.generator.name,
             model=None if draft else turn.generator.model,
             notices=list(turn.notices),
@@ -272,6 +274,15 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
             notices=list(turn.notices),
             timings=turn.timings,
         )
+
+
+def see_also(hits: list[Hit], citations: list[Citation]) -> list[str]:
+    """The retrieved paragraphs the answer does not cite, best first: leads for the reader, shown as chips
+    rather than as text (issue 18: quoting them made the median extractive answer about 700 characters, with
+    the asked fact buried in it)."""
+    cited = {c.paragraph for c in citations}
+    ids = (h.paragraph for h in hits if h.kind != "scope" and scope_id(h.paragraph) is None)
+    return [pid for pid in dict.fromkeys(ids) if pid not in cited]
 
 
 def _reference(hit: Hit) -> Citation:

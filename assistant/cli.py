@@ -16,6 +16,7 @@ import click
 
 from .errors import BadInput, UserError
 from .models import GENERATORS, GeneratorName
+from .replies import sources_text
 from .security import RedactSecrets, redact, secrets_of
 from .settings import Settings
 
@@ -218,13 +219,8 @@ def _print_answer(answer, as_json: bool) -> None:
     for notice in answer.notices:
         click.echo(f"Note: {notice}", err=True)
     click.echo(answer.answer)
-    label = "Sources" if answer.answerable else "Nearest paragraphs (not support)"
-    if answer.citations:
-        click.echo(f"\n{label}:")
-    for c in answer.citations:
-        click.echo(f"  [{c.paragraph}] {c.doc}: “{c.quote}”")
-        if c.translation:
-            click.echo(f"      (unofficial English) {c.translation}")
+    if sources := sources_text(answer):
+        click.echo(f"\n{sources}")
     t = answer.timings
     model = f" ({answer.model})" if answer.model else ""
     click.echo(

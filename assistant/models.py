@@ -178,8 +178,14 @@ class Question(BaseModel):
 class Citation(BaseModel):
     doc: str = Field(description="Symbol of the document cited.")
     paragraph: str = Field(description="Paragraph ID (PP3, OP2, FN5) or catalogue key (CAT:A/74/130).")
-    quote: str = Field(description="Verbatim span of the official (Chinese) text that supports the answer.")
-    translation: str = Field(description="The unofficial English rendering of the quoted part.")
+    quote: str = Field(
+        description="The shortest verbatim span of the official (Chinese) text that supports the statement's "
+        "sentence citing it (the whole paragraph when it is short)."
+    )
+    translation: str = Field(
+        description="The matching span of the English rendering (unofficial for the resolution); empty when "
+        "the official text is the English."
+    )
     supported: bool = Field(description="True when verification found the cited text to support its sentence.")
 
 
@@ -194,10 +200,19 @@ class Answer(BaseModel):
     """What every generator returns after verification, and what the CLI, API and UI show."""
 
     question: str
-    answer: str = Field(description="Markdown with inline paragraph markers such as [OP3].")
+    answer: str = Field(
+        description="The statement: a short direct answer whose sentences end with their paragraph markers "
+        "such as [OP3]; the words of the text that support it are the citations' quotes, not part of it."
+    )
     answerable: bool = Field(description="False when the text does not answer the question.")
     language: Lang
     citations: list[Citation] = Field(default_factory=list)
+    see_also: list[str] = Field(
+        default_factory=list,
+        description="Paragraph IDs retrieved for the question that the answer does not cite, best first; "
+        "shown as 'see also' chips, never as text. Empty when the text does not answer the question (its "
+        "nearest paragraphs are then the citations, marked supported=false) and in drafts.",
+    )
     generator: GeneratorName = Field(description="extractive, local or openai: what produced the answer.")
     model: str | None = Field(None, description="Model name for LLM generators.")
     notices: list[str] = Field(default_factory=list, description="Things the user should know, e.g. a fallback.")

@@ -120,13 +120,29 @@ def test_a_second_turn_answers_the_follow_up_with_working_chips(page):
     open_citation(page, "OP3", turn=1)
     quote = page.locator('#source .source[data-paragraph="OP3"] mark.quote').first
     assert "纽约" in quote.inner_text()
-    earlier = [
-        v
-        for v in page.locator('#chat button.chip[value^="0:"]').evaluate_all("nodes => nodes.map(n => n.value)")
-        if v != "0:OP3"
-    ]
-    assert earlier, "the first answer should cite more than OP3"
-    open_citation(page, earlier[0].split(":", 1)[1], turn=0)  # the first answer's chips still work
+    earlier = page.locator("#chat .answer").first.locator(".see-also button.chip").first
+    pid = earlier.get_attribute("value").split(":", 1)[1]
+    assert pid != "OP3"
+    earlier.click()  # the first answer's chips still work
+    page.locator(f'#source .source[data-paragraph="{pid}"]').wait_for(timeout=60_000)
+
+
+def test_quotes_sit_under_the_statement_and_see_also_chips_open_their_paragraph(page):
+    ask(page, QUESTION)
+    answer = page.locator("#chat .answer").last
+    assert "New York" in answer.locator("p").first.inner_text()
+    assert "纽约" not in answer.locator("p").first.inner_text()
+    block = answer.locator(".quote-block").first
+    assert "纽约" in block.locator(".quote-text").inner_text()
+    assert "New York" in block.locator(".translation").inner_text()
+    also = answer.locator(".see-also button.chip.also")
+    values = also.evaluate_all("nodes => nodes.map(n => n.value)")
+    assert values and "0:OP3" not in values
+    pid = values[0].split(":", 1)[1]
+    also.first.click()
+    source = page.locator(f'#source .source[data-paragraph="{pid}"]')
+    source.wait_for(timeout=60_000)
+    assert source.locator("mark").count() == 0 and "does not cite it" in source.inner_text()
 
 
 def test_a_model_draft_is_shown_greyed_then_replaced_by_the_verified_answer(browser, built, monkeypatch):

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from helpers import run_cli
 
+from assistant.models import Answer
+
 PIPE_CLOSED = 141  # what a shell reports for a process ended by SIGPIPE
+QUESTION = "When and where will the organizational session be held?"
 
 
 def test_search_json(built):
@@ -147,3 +150,37 @@ def test_read_only_commands_create_nothing(tmp_path):
         assert not (tmp_path / "nonexistent").exists(), f"`assistant {command[0]}` created {data}"
     assert run_cli("sources", "list", data_dir=data).returncode == 0
     assert not (tmp_path / "nonexistent").exists(), "`assistant sources list` created the data directory"
+
+
+def test_ask_prints_the_statement_then_one_source_line_per_citation_then_see_also(built):
+    out = run_cli("ask", QUESTION, "--generator", "extractive", data_dir=built.data_dir)
+    assert out.returncode == 0, out.stderr
+    statement, _, sources = out.stdout.partition("\n\nSources:\n")
+    assert "[OP3]" in statement and "New York" in statement
+    assert "纽约" not in statement and "“" not in statement  # the official quote is a source, not the statement
+    *cited, see_also = sources.strip().splitlines()
+    op3 = next(line for line in cited if line.startswith("[OP3] “"))
+    quote, _, english = op3.partition("” — ")
+    assert "纽约" in quote and "New York" in english
+    assert see_also.startswith("See also: ")
+    also = see_also.removeprefix("See also: ").split(", ")
+    assert also and not set(also) & {line[1:].split("]")[0] for line in cited}
+
+
+def test_ask_json_carries_see_also_and_a_refusal_has_none(built):
+    stdin = f"{QUESTION}\nHow many countries voted for the resolution?\n"
+    out = run_cli("ask", "-", "--generator", "extractive", data_dir=built.data_dir, stdin=stdin)
+    assert out.returncode == 0, out.stderr
+    answered, refused = (Answer.model_validate_json(line) for line in out.stdout.splitlines())
+    cited = {c.paragraph for c in answered.citations}
+    assert answered.see_also and not cited & set(answered.see_also)
+    assert len(set(answered.see_also)) == len(answered.see_also)
+    assert not any(pid.startswith("SCOPE:") for pid in answered.see_also)
+    assert not refused.answerable and refused.citations and refused.see_also == []
+
+
+def test_schema_shows_the_answer_shape(tmp_path):
+    schema = json.loads(run_cli("schema", data_dir=tmp_path).stdout)
+    assert {"answer", "citations", "see_also"} <= set(schema["properties"])
+    assert "statement" in schema["properties"]["answer"]["description"]
+    assert {"quote", "translation"} <= set(schema["$defs"]["Citation"]["properties"])

@@ -45,6 +45,7 @@ def test_post_api_ask_in_chinese(http):
     answer = Answer.model_validate(response.json())
     assert answer.language == "zh" and answer.citations[0].paragraph == "OP3"
     assert "[OP3]" in answer.answer
+    assert len(answer.see_also) == 3 - len(answer.citations) and "OP3" not in answer.see_also  # k=3 retrieved
 
 
 def test_api_errors_are_one_sentence(http):
@@ -83,6 +84,17 @@ def test_openai_chat_completion_carries_markers_and_citations(http):
     content = body["choices"][0]["message"]["content"]
     assert "[OP3]" in content and "Sources:" in content and "纽约" in content
     assert "OP3" in [c["paragraph"] for c in body["citations"]] and body["answerable"] is True
+
+
+def test_openai_reply_is_the_statement_then_quoted_sources_then_see_also(http):
+    body = chat(http, QUESTION, model="extractive").json()
+    statement, _, sources = body["choices"][0]["message"]["content"].partition("\n\nSources:\n")
+    assert "[OP3]" in statement and "纽约" not in statement  # the official words are not in the statement
+    lines = sources.splitlines()
+    op3 = body["citations"][0]
+    assert lines[0] == f"[OP3] “{op3['quote']}” — {op3['translation']}" and "纽约" in op3["quote"]
+    assert body["see_also"] and "OP3" not in body["see_also"]
+    assert f"See also: {', '.join(body['see_also'])}" in lines
 
 
 def test_openai_streaming_sends_the_same_verified_reply(http):

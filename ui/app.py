@@ -140,7 +140,7 @@ def build_ui(service: Service) -> gr.Blocks:
                 view = service.paragraph(pid)
             except UserError as exc:
                 return render.error_html(str(exc)), gr.Column(visible=True)
-            return render.source_html(view, citation), gr.Column(visible=True)
+            return render.source_html(view, citation, pid in answer.see_also), gr.Column(visible=True)
 
         def feedback(verdict: str):
             def record(done: list) -> str:
@@ -190,8 +190,9 @@ def build_ui(service: Service) -> gr.Blocks:
                 history: Earlier turns, [{"role": "user" | "assistant", "content": "..."}], for follow-ups.
                 generator: local, openai or extractive; empty for the server's default.
             Returns:
-                The Answer as JSON: answer (with [OP3]-style markers), answerable, citations (paragraph,
-                quote of the official text, unofficial translation), generator, model, notices, timings.
+                The Answer as JSON: answer (the statement, with [OP3]-style markers), answerable, citations
+                (paragraph, the official words it rests on, their English), see_also (paragraphs retrieved
+                but not cited), generator, model, notices, timings.
             """
             try:
                 asked = {

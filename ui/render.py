@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Literal
 
 from assistant.knowledge import KIND_EN
 from assistant.models import Answer, CatalogueEntry, Citation
@@ -15,6 +16,8 @@ from assistant.text import markers
 
 NOT_SAID_LABEL = {"en": "The text does not say this", "zh": "案文没有说明这一点"}
 REFERENCE_LABEL = {"en": "Nearest paragraphs, for reference only", "zh": "最接近的段落，仅供参考"}
+SOURCES_LABEL = {"en": "Sources", "zh": "来源"}
+SEE_ALSO_LABEL = {"en": "See also", "zh": "另见"}
 
 
 def esc(text: str) -> str:
@@ -26,11 +29,18 @@ def lines(text: str) -> str:
     return esc(text).replace("\n", "<br>")
 
 
-def chip(turn: int, pid: str, reference: bool = False) -> str:
-    """A citation chip; its value "turn:paragraph" names the citation (Gradio's sanitiser keeps `value`,
-    not data-* attributes)."""
-    kind = "chip ref" if reference else "chip"
-    title = "Show the source paragraph" if not reference else "Nearest paragraph (not support): show it"
+ChipLook = Literal["cited", "reference", "also"]
+CHIP_LOOKS: dict[ChipLook, tuple[str, str]] = {
+    "cited": ("chip", "Show the source paragraph"),
+    "reference": ("chip ref", "Nearest paragraph (not support): show it"),
+    "also": ("chip also", "Retrieved for the question, not cited by the answer: show it"),
+}
+
+
+def chip(turn: int, pid: str, look: ChipLook = "cited") -> str:
+    """A paragraph chip; its value "turn:paragraph" names the paragraph (Gradio's sanitiser keeps `value`,
+    not data-* attributes). Every look opens the source panel alike (ui/chips.js)."""
+    kind, title = CHIP_LOOKS[look]
     return f'<button type="button" class="{kind}" value="{esc(f"{turn}:{pid}")}" title="{title}">{esc(pid)}</button>'
 
 
@@ -75,7 +85,7 @@ def answer_html(answer: Answer, turn: int) -> str:
     notices = "".join(f'<div class="notice">{esc(n)}</div>' for n in answer.notices)
     ids = [c.paragraph for c in answer.citations]
     if not answer.answerable:
-        refs = "".join(chip(turn, pid, reference=True) for pid in ids)
+        refs = "".join(chip(turn, pid, "reference") for pid in ids)
         refs_row = f'<div class="refs">{esc(REFERENCE_LABEL[lang])}: {refs}</div>' if refs else ""
         return (
             f'<div class="not-said"><div class="not-said-label">{esc(NOT_SAID_LABEL[lang])}</div>'
@@ -87,9 +97,22 @@ def answer_html(answer: Answer, turn: int) -> str:
         text = with_chips(line.lstrip()[2:] if bullet else line, turn, set(ids))
         body.append(f"<li>{text}</li>" if bullet else f"<p>{text}</p>")
     html_body = re.sub(r"((?:<li>.*?</li>)+)", r"<ul>\1</ul>", "".join(body))
-    sources = "".join(chip(turn, pid) for pid in ids)
-    label = "来源" if lang == "zh" else "Sources"
-    return f'<div class="answer">{html_body}<div class="sources">{label}: {sources}</div>{notices}</div>'
+    quotes = "".join(quote_html(c, turn) for c in answer.citations if c.supported)
+    sources = f'<div class="sources">{esc(SOURCES_LABEL[lang])}:{quotes}</div>' if quotes else ""
+    also = "".join(chip(turn, pid, "also") for pid in answer.see_also)
+    see_also = f'<div class="see-also">{esc(SEE_ALSO_LABEL[lang])}: {also}</div>' if also else ""
+    return f'<div class="answer">{html_body}{sources}{see_also}{notices}</div>'
+
+
+def quote_html(citation: Citation, turn: int) -> str:
+    """One source under the statement: its chip, the official words it rests on and their English (unless
+    the official text is the English), so the statement itself stays one to three short sentences."""
+    english = citation.translation if citation.translation != citation.quote else ""
+    translation = f'<div class="translation">{lines(english)}</div>' if english else ""
+    return (
+        f'<div class="quote-block">{chip(turn, citation.paragraph)}'
+        f'<div class="quote-text">“{lines(citation.quote)}”</div>{translation}</div>'
+    )
 
 
 def error_html(message: str) -> str:
@@ -157,14 +180,17 @@ def english_label(view: ParagraphView) -> str:
     )
 
 
-def source_html(view: ParagraphView, citation: Citation | None) -> str:
+def source_html(view: ParagraphView, citation: Citation | None, see_also: bool = False) -> str:
     """The source panel: official text with the quoted span highlighted, the unofficial English beside
-    it, the paragraph's footnotes and the catalogue entries of the documents it cites."""
+    it (its matching span highlighted), the paragraph's footnotes and the catalogue entries of the
+    documents it cites. A see-also paragraph has no citation: it is shown whole, nothing highlighted."""
     quote = citation.quote if citation else ""
     translation = citation.translation if citation else ""
     note = ""
     if citation is not None and not citation.supported:
         note = '<div class="ref-note">Nearest paragraph, for reference only: it does not answer the question.</div>'
+    elif citation is None and see_also:
+        note = '<div class="ref-note">Retrieved for the question; the answer does not cite it.</div>'
     footnotes = "".join(
         f'<li id="src-{esc(f.id)}"><b>{esc(f.id)}</b> <span lang="zh">{lines(f.zh)}</span>'
         f'<div lang="en" class="unofficial-text">{lines(f.en)}</div></li>'
