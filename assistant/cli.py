@@ -158,6 +158,8 @@ def ingest(settings: Settings, rebuild: bool) -> None:
             settings, rebuild=rebuild, progress=progress, on_wait=lambda message: click.echo(message, err=True)
         )
     where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_path
+    if settings.aids == "none":
+        where = f"{where} (the unaided index, collection {settings.index_collection})"
     click.echo(f"Index at {where}: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged.")
 
 
@@ -521,6 +523,13 @@ def eval_judge(settings: Settings, pairs: Path | None, write: bool) -> None:
     default=1,
     help="Ask only every n-th question of the answer sets: a quick look, not a release run.",
 )
+@click.option(
+    "--unaided/--no-unaided",
+    default=True,
+    show_default=True,
+    help="Measure everything a second time on the unaided index (no knowledge/expansions.yaml, generic scope "
+    "notes only), built or updated first in its own collection.",
+)
 @click.pass_obj
 def eval_suite(
     settings: Settings,
@@ -531,13 +540,24 @@ def eval_suite(
     thresholds: Path | None,
     compare_with: Path | None,
     sample: int,
+    unaided: bool,
 ) -> None:
     """The release evaluation: retrieval, citations (ALCE), key facts, refusals, fabricated facts,
     latency; reports in evals/reports/; exit status 1 when a metric is outside evals/thresholds.toml."""
     from .chain import build_chain
     from .evals.judge import SupportJudge, load_calibration
     from .evals.reports import write_reports
-    from .evals.suite import SETS, SuiteReport, apply_gate, compare, load_thresholds, previous_report, run_suite
+    from .evals.suite import (
+        SETS,
+        SuiteReport,
+        apply_gate,
+        compare,
+        load_thresholds,
+        previous_report,
+        run_suite,
+        unaided_chain,
+    )
+    from .indexing import make_embedder, open_retriever
 
     evals = _evals_dir(settings)
     chosen = [s.strip() for s in sets.split(",") if s.strip()]
@@ -548,9 +568,15 @@ def eval_suite(
     except FileNotFoundError as exc:
         raise UserError("The support judge is not calibrated: run `assistant eval-judge` first.") from exc
     gate = load_thresholds(thresholds or evals / "thresholds.toml")
-    chain = build_chain(settings)
+    aided = settings.model_copy(update={"aids": "all"})  # the unaided run is the second one
+    embedder = make_embedder(aided)
+    chain = build_chain(aided, open_retriever(aided, embedder=embedder))
     texts = chain.retriever.texts_by_ref()
     support = SupportJudge(chain.retriever.embedder, texts, calibration.threshold)
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
     report, answered = run_suite(
         chain,
         support,
@@ -559,8 +585,9 @@ def eval_suite(
         profile,
         list(generators) or None,
         chosen,
-        progress=lambda m: click.echo(m, err=True),
+        progress=say,
         sample=sample,
+        unaided=unaided_chain(aided, embedder, on_wait=say) if unaided else None,
     )
     out = out or evals / "reports"
     apply_gate(report, gate)

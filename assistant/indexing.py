@@ -69,14 +69,16 @@ def ingest(
     on_wait: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """The resolution and its knowledge files, and every cited document fetched or added (assistant/sources/).
+    """The resolution and its knowledge files, and every cited document fetched or added (assistant/sources/),
+    into the collection of `settings.aids` (the unaided index beside the normal one).
     `progress(done, total)` follows the chunks being embedded and added."""
     with ingest_lock(settings, on_wait):
         docs = parsed_documents(settings)
         chunks = build_chunks(load(settings), settings) + document_chunks(settings, docs)
         embedder = embedder or make_embedder(settings)
         report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild, progress=progress)
-        mark_indexed(settings, docs)
+        if settings.aids == "all":  # `sources list` tells what the normal index holds, not the unaided one
+            mark_indexed(settings, docs)
     return report
 
 

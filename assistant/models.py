@@ -100,6 +100,10 @@ class ScopeNote(BaseModel):
     """A topic readers ask about that the text does not cover, and what to say instead."""
 
     id: str
+    generic: bool = Field(
+        description="True of any UN resolution or report (votes, adoption, later events, people, unrelated tasks): "
+        "kept in the unaided index. False: the note names this text's own content and is an aid of this text alone."
+    )
     topic_en: str
     topic_zh: str
     statement_en: str

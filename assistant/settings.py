@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,60}[A-Za-z0-9]$",
         description="Chroma collection that holds the chunks.",
     )
+    aids: Literal["all", "none"] = Field(
+        "all",
+        description="Hand-written aids indexed with the resolution. all: knowledge/expansions.yaml and every scope "
+        "note; none: neither expansions.yaml nor the notes on this text's own content, only the generic scope notes "
+        "(`generic: true`), as a document nobody annotated would be indexed. The unaided index has its own "
+        "collection (`<collection>-unaided`), so building it leaves the normal one untouched; `assistant eval` "
+        "measures both.",
+    )
     chroma_host: str | None = Field(
         None,
         validation_alias=AliasChoices("CHROMA_HOST", "ASSISTANT_CHROMA_HOST"),
@@ -234,6 +242,11 @@ class Settings(BaseSettings):
     def sources_dir(self) -> Path:
         """Downloaded and added official files of cited documents, their provenance and parses."""
         return self.data_dir / "sources"
+
+    @property
+    def index_collection(self) -> str:
+        """The collection the index of these aids lives in: the unaided one beside the normal one."""
+        return self.collection if self.aids == "all" else f"{self.collection}-unaided"
 
     @property
     def chroma_path(self) -> Path:

@@ -141,7 +141,7 @@ class Store:
 
     @property
     def pointer_name(self) -> str:
-        return f"{self.settings.collection}-live"
+        return f"{self.settings.index_collection}-live"
 
     def live_name(self) -> str | None:
         """The generation the pointer names; an index from before generations is its own collection."""
@@ -150,7 +150,7 @@ class Store:
             live = (self.client.get_collection(self.pointer_name).metadata or {}).get("live")
             if live in names:
                 return live
-        return self.settings.collection if self.settings.collection in names else None
+        return self.settings.index_collection if self.settings.index_collection in names else None
 
     def is_live(self) -> bool:
         """Whether the generation this store opened is still the one the pointer names: an ingest in
@@ -219,7 +219,7 @@ class Store:
         if previous is not None and not new and not stale:
             return report
         target = self.client.create_collection(
-            f"{self.settings.collection}-g{time.time_ns():x}",
+            f"{self.settings.index_collection}-g{time.time_ns():x}",
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedder": self.embedder_id, "dimension": self.dimension},
@@ -270,9 +270,9 @@ class Store:
         """Point at the new generation (one metadata write), then drop all but it and the one before."""
         pointer = self.client.get_or_create_collection(self.pointer_name, embedding_function=None)
         pointer.modify(metadata={"live": live})
-        generation = f"{self.settings.collection}-g"
+        generation = f"{self.settings.index_collection}-g"
         for col in self.client.list_collections():
-            stale = col.name.startswith(generation) or col.name == self.settings.collection
+            stale = col.name.startswith(generation) or col.name == self.settings.index_collection
             if stale and col.name not in (live, previous):
                 self.client.delete_collection(col.name)
         self._sweep_segments()

@@ -104,7 +104,8 @@ def test_alce_recall_and_precision_of_an_answer(support):
 
 
 def test_fast_profile_writes_reports_and_exits_by_the_gate(built, tmp_path):
-    """What CI runs on every change: retrieval and the extractive generator on the dev and held-out sets."""
+    """What CI runs on every change: retrieval and the extractive generator on the dev and held-out sets, on the
+    normal index and on the unaided one, which the run builds itself."""
     out = tmp_path / "reports"
     result = run_cli("eval", "--profile", "fast", "--out", str(out), data_dir=built.data_dir, timeout=1800)
     assert "Error" not in result.stderr, result.stderr
@@ -121,9 +122,14 @@ def test_fast_profile_writes_reports_and_exits_by_the_gate(built, tmp_path):
         )
     # Held-out sets are reported in aggregate only.
     assert not report.retrieval["heldout"].misses and not report.answers["extractive"]["heldout"].failures
+    unaided = report.unaided
+    assert unaided is not None and set(unaided.retrieval) == set(unaided.answers["extractive"]) == {"dev", "heldout"}
+    assert not unaided.retrieval["heldout"].misses and not unaided.answers["extractive"]["heldout"].failures
+    assert any(c.key == "unaided.retrieval/heldout/recall_at_1_en" and not c.enforced_in_ci for c in report.gate)
     page = (out / f"{report.name}.html").read_text(encoding="utf-8")
-    assert page.count("<svg") >= 3 and "src=" not in page and "<script" not in page and "<link" not in page
-    assert "| retrieval/dev/recall_at_1 |" in (out / f"{report.name}.md").read_text(encoding="utf-8")
+    assert page.count("<svg") >= 4 and "src=" not in page and "<script" not in page and "<link" not in page
+    md = (out / f"{report.name}.md").read_text(encoding="utf-8")
+    assert "| retrieval/dev/recall_at_1 |" in md and "| heldout | all | unaided |" in md
     rows = [json.loads(line) for line in (out / f"{report.name}-ragas.jsonl").read_text(encoding="utf-8").splitlines()]
     dev_ids = {json.loads(line)["id"] for line in (EVALS / "answers.jsonl").read_text(encoding="utf-8").splitlines()}
     assert {r["id"] for r in rows} == dev_ids

@@ -176,6 +176,7 @@ def test_a_new_scope_note_does_not_reorder_the_paragraphs(tmp_path, embedder):
     scope["notes"].append(
         {
             "id": "echo",
+            "generic": False,
             "topic_en": questions[0],
             "topic_zh": questions[1],
             "statement_en": "A note that repeats the questions.",
@@ -185,3 +186,65 @@ def test_a_new_scope_note_does_not_reorder_the_paragraphs(tmp_path, embedder):
     )
     path.write_text(yaml.safe_dump(scope, allow_unicode=True), encoding="utf-8")
     assert ranking() == before
+
+
+def test_every_scope_note_says_whether_it_is_generic():
+    """`generic` decides what the unaided index keeps (issue 19), so no note may leave it to a default."""
+    import yaml
+    from helpers import ROOT
+
+    notes = yaml.safe_load((ROOT / "knowledge" / "scope.yaml").read_text(encoding="utf-8"))["notes"]
+    assert notes and all(isinstance(n.get("generic"), bool) for n in notes), [n["id"] for n in notes]
+    generic = {n["id"] for n in notes if n["generic"]}
+    assert {"votes", "adoption", "proceedings", "later_events", "office_holders", "crime_help"} <= generic
+    assert not generic & {"cosponsors_original", "committee_organization", "deadlines"}  # this text's own content
+
+
+def test_a_scope_note_without_generic_is_one_sentence(tmp_path):
+    import shutil
+
+    import pytest
+    import yaml
+    from helpers import ROOT
+
+    from assistant.errors import UserError
+    from assistant.knowledge import load
+    from assistant.settings import Settings
+
+    shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
+    path = tmp_path / "knowledge" / "scope.yaml"
+    scope = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del scope["notes"][0]["generic"]
+    path.write_text(yaml.safe_dump(scope, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(
+        UserError, match=r"^The scope note 'votes' in knowledge/scope.yaml has a bad or missing 'generic'"
+    ):
+        load(Settings(knowledge_dir=tmp_path / "knowledge"))
+
+
+def test_without_aids_the_knowledge_has_no_expansions_and_only_generic_notes():
+    from assistant.knowledge import load
+    from assistant.settings import Settings
+
+    aided, unaided = load(Settings()), load(Settings(aids="none"))
+    assert aided.expansions and not unaided.expansions
+    assert set(unaided.scope) == {n.id for n in aided.scope.values() if n.generic} != set(aided.scope)
+    assert unaided.paragraphs == aided.paragraphs and unaided.catalogue == aided.catalogue
+
+
+def test_the_unaided_index_is_built_beside_the_normal_one_without_touching_it(built, embedder, retriever):
+    from assistant.indexing import ingest, make_store, open_retriever
+
+    unaided = built.model_copy(update={"aids": "none"})
+    before = make_store(built).live_name()
+    ingest(unaided, embedder=embedder)
+    assert make_store(built).live_name() == before and make_store(unaided).live_name() != before
+    bare = open_retriever(unaided, embedder=embedder)
+    chunks = bare.store.chunks()
+    kept = {c.paragraph for c in chunks if c.kind == "scope"}
+    assert "SCOPE:votes" in kept and "SCOPE:committee_organization" not in kept
+    assert not any(c.view == "expansion" for c in chunks if c.kind != "scope")  # no expansions.yaml
+    question = "Who chairs the ad hoc committee?"
+    assert retriever.retrieve(question)[1].paragraph == "SCOPE:committee_organization"
+    note = bare.retrieve(question)[1]
+    assert note is None or note.paragraph in kept

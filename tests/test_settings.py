@@ -49,6 +49,7 @@ def test_names_choices_and_addresses_are_checked(monkeypatch):
         "OPENAI_BASE_URL": ("localhost:8080", "an http:// or https:// address"),
         "ASSISTANT_COLLECTION": ("../x", "3 to 62 letters"),
         "ASSISTANT_FETCH_FORMATS": ("docx", 'a JSON list of docx or pdf, such as ["docx", "pdf"]'),
+        "ASSISTANT_AIDS": ("some", "one of all or none"),
     }
     for variable, (value, wanted) in cases.items():
         with monkeypatch.context() as env:
@@ -56,3 +57,10 @@ def test_names_choices_and_addresses_are_checked(monkeypatch):
             with pytest.raises(BadInput) as refused:
                 Settings()
             assert str(refused.value).startswith(f"{variable} must be {wanted}"), refused.value
+
+
+def test_the_unaided_index_has_a_collection_of_its_own(monkeypatch):
+    assert Settings().index_collection == Settings().collection == "paragraphs"
+    monkeypatch.setenv("ASSISTANT_AIDS", "none")
+    assert Settings().index_collection == "paragraphs-unaided"
+    assert Settings(collection="other").index_collection == "other-unaided"

@@ -14,7 +14,7 @@ from ..models import Answer, Texts
 from ..refs import Ref
 from ..replies import NOT_SAID
 from .evaluation import AnswerItem
-from .suite import MINIMA, SuiteReport
+from .suite import MINIMA, UNAIDED, AnswerSummary, Run, SuiteReport
 
 HEADLINE = [
     "statement_correct",
@@ -97,6 +97,50 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(r) + " |" for r in rows)]
 
 
+def runs(report: SuiteReport) -> list[tuple[str, Run]]:
+    """The indexes measured: the normal one (every aid) and, when it ran, the unaided one."""
+    aided = [("aided", Run(retrieval=report.retrieval, answers=report.answers))]
+    return aided + ([(UNAIDED, report.unaided)] if report.unaided is not None else [])
+
+
+def _grouped(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Rows agreeing in their first `width` cells next to each other (the aided row, then the unaided one),
+    in the order they first appear: the two runs side by side."""
+    first: dict[tuple[str, ...], int] = {}
+    for row in rows:
+        first.setdefault(tuple(row[:width]), len(first))
+    return sorted(rows, key=lambda row: first[tuple(row[:width])])
+
+
+def retrieval_rows(report: SuiteReport) -> list[list[str]]:
+    rows = [
+        [
+            name,
+            lang,
+            index,
+            str(r.n) if lang == "all" else "",
+            *(_fmt(m[k]) for k in ("recall_at_1", "recall_at_3", "mrr")),
+            f"{r.latency_ms.p50:.0f} / {r.latency_ms.p95:.0f}" if lang == "all" else "",
+        ]
+        for index, run in runs(report)
+        for name, r in run.retrieval.items()
+        for lang, m in [("all", r.metrics), *r.by_lang.items()]
+    ]
+    return _grouped(rows, 2)
+
+
+def answer_runs(report: SuiteReport) -> list[tuple[str, str, str, AnswerSummary]]:
+    """(generator, set, index, summary), the aided and the unaided summary of a generator and set together."""
+    rows = [
+        (generator, name, index, a)
+        for index, run in runs(report)
+        for generator, by_set in run.answers.items()
+        for name, a in by_set.items()
+    ]
+    order = {key: i for i, key in enumerate(dict.fromkeys((g, s) for g, s, _, _ in rows))}
+    return sorted(rows, key=lambda row: order[row[:2]])
+
+
 def sections(report: SuiteReport) -> list[tuple[str, list[str], list[list[str]]]]:
     """The report's tables, shared by the Markdown and the HTML: (title, header, rows)."""
     out = []
@@ -114,69 +158,71 @@ def sections(report: SuiteReport) -> list[tuple[str, list[str], list[list[str]]]
     out.append(
         ("Gate (evals/thresholds.toml)", ["metric", "threshold", "value", "result", "enforced in CI"], gate_rows)
     )
-    retrieval_rows = [
-        [
-            name,
-            lang,
-            str(r.n) if lang == "all" else "",
-            *(_fmt(m[k]) for k in ("recall_at_1", "recall_at_3", "mrr")),
-            f"{r.latency_ms.p50:.0f} / {r.latency_ms.p95:.0f}" if lang == "all" else "",
-        ]
-        for name, r in report.retrieval.items()
-        for lang, m in [("all", r.metrics), *r.by_lang.items()]
-    ]
     out.append(
-        ("Retrieval", ["set", "lang", "n", "recall@1", "recall@3", "MRR", "search p50 / p95 ms"], retrieval_rows)
+        (
+            "Retrieval",
+            ["set", "lang", "index", "n", "recall@1", "recall@3", "MRR", "search p50 / p95 ms"],
+            retrieval_rows(report),
+        )
     )
-    answer_rows = [
-        [generator, name, lang, str(a.n) if lang == "all" else "", *(_fmt(m.get(k)) for k in HEADLINE)]
-        for generator, by_set in report.answers.items()
-        for name, a in by_set.items()
+    by_lang = [
+        [generator, name, lang, index, str(a.n) if lang == "all" else "", *(_fmt(m.get(k)) for k in HEADLINE)]
+        for generator, name, index, a in answer_runs(report)
         for lang, m in [("all", a.metrics), *a.by_lang.items()]
     ]
-    out.append(("Answers", ["generator", "set", "lang", "n", *HEADLINE], answer_rows))
+    out.append(("Answers", ["generator", "set", "lang", "index", "n", *HEADLINE], _grouped(by_lang, 3)))
     length_rows = [
         [
             generator,
             name,
+            index,
             *(
                 " / ".join(_fmt(a.metrics.get(f"statement_chars_{q}_{lang}")) for q in ("p50", "p90"))
                 for lang in ("en", "zh")
             ),
         ]
-        for generator, by_set in report.answers.items()
-        for name, a in by_set.items()
+        for generator, name, index, a in answer_runs(report)
     ]
     out.append(
-        ("Statement length, characters (p50 / p90, answered questions)", ["generator", "set", "en", "zh"], length_rows)
+        (
+            "Statement length, characters (p50 / p90, answered questions)",
+            ["generator", "set", "index", "en", "zh"],
+            length_rows,
+        )
     )
     latency_rows = [
         [
             generator,
             name,
+            index,
             *(
                 f"{a.latency_ms[s].p50:.0f} / {a.latency_ms[s].p95:.0f}"
                 for s in ("retrieve", "generate", "verify", "total")
             ),
             str(a.fallbacks),
         ]
-        for generator, by_set in report.answers.items()
-        for name, a in by_set.items()
+        for generator, name, index, a in answer_runs(report)
     ]
     out.append(
         (
             "Latency per stage, ms (p50 / p95)",
-            ["generator", "set", "retrieve", "generate", "verify", "total", "fallbacks"],
+            ["generator", "set", "index", "retrieve", "generate", "verify", "total", "fallbacks"],
             latency_rows,
         )
     )
     category_rows = [
-        [generator, category, *(_fmt(m.get(k)) for k in HEADLINE)]
-        for generator, by_set in report.answers.items()
-        if "dev" in by_set
-        for category, m in by_set["dev"].by_category.items()
+        [generator, category, index, *(_fmt(m.get(k)) for k in HEADLINE)]
+        for generator, name, index, a in answer_runs(report)
+        if name == "dev"
+        for category, m in a.by_category.items()
     ]
-    out.append(("Answers by category (development set)", ["generator", "category", *HEADLINE], category_rows))
+    out.append(
+        (
+            "Answers by category (development set)",
+            ["generator", "category", "index", *HEADLINE],
+            _grouped(category_rows, 2),
+        )
+    )
     if report.previous:
         change_rows = [
             [c.key, _fmt(c.previous), _fmt(c.current), "**REGRESSION**" if c.regression else ""]
@@ -208,6 +254,15 @@ def summary_lines(report: SuiteReport) -> list[str]:
         "",
         f"Support judge: similarity threshold {j.threshold}, accuracy {j.accuracy:.3f} on {j.pairs} hand-labelled "
         f"pairs (leave-one-out {j.loo_accuracy:.3f}; precision {j.precision:.3f}, recall {j.recall:.3f}).",
+        "",
+        "Index: "
+        + (
+            "every table shows the normal index (`aided`: with knowledge/expansions.yaml and every scope note) and "
+            "beside it the `unaided` one (no expansions.yaml, the generic scope notes only); the unaided run's gate "
+            "checks are the `unaided.` ones."
+            if report.unaided is not None
+            else "the normal index only (`aided`); the unaided one was not measured."
+        ),
     ]
 
 
@@ -264,18 +319,13 @@ def _svg(fig) -> str:
     return text[text.index("<svg") :]
 
 
-def plots(report: SuiteReport) -> list[tuple[str, str]]:
-    """(caption, inline SVG) for per-language bars, the latency histogram and the heat map."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _bars(run: Run) -> str:
+    """Per-language bars of one run: retrieval per set, then the answer scores per generator and set."""
     import matplotlib.pyplot as plt
     import numpy as np
 
-    matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: no font needed to view it
-    out = []
     groups: list[tuple[str, Mapping[str, Mapping[str, float | None]], list[str]]] = [
-        (f"retrieval {name}", r.by_lang, ["recall_at_1", "recall_at_3", "mrr"]) for name, r in report.retrieval.items()
+        (f"retrieval {name}", r.by_lang, ["recall_at_1", "recall_at_3", "mrr"]) for name, r in run.retrieval.items()
     ]
     groups += [
         (
@@ -283,7 +333,7 @@ def plots(report: SuiteReport) -> list[tuple[str, str]]:
             a.by_lang,
             ["statement_correct", "citation_precision", "citation_recall", "evidence_fact_recall", "refusal_accuracy"],
         )
-        for g, by_set in report.answers.items()
+        for g, by_set in run.answers.items()
         for name, a in by_set.items()
     ]
     fig, axes = plt.subplots(1, len(groups), figsize=(3.6 * len(groups), 3.2), squeeze=False)
@@ -300,7 +350,22 @@ def plots(report: SuiteReport) -> list[tuple[str, str]]:
         ax.set_ylim(0, 1.05)
         ax.set_title(title, fontsize=9)
         ax.legend(fontsize=7, loc="lower left")
-    out.append(("Per-language scores", _svg(fig)))
+    return _svg(fig)
+
+
+def plots(report: SuiteReport) -> list[tuple[str, str]]:
+    """(caption, inline SVG) for per-language bars, the latency histogram and the heat map."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: no font needed to view it
+    out = [
+        (f"Per-language scores, {index} index" if report.unaided is not None else "Per-language scores", _bars(run))
+        for index, run in runs(report)
+    ]
 
     fig, ax = plt.subplots(figsize=(7, 3))
     for g, by_set in report.answers.items():
