@@ -46,9 +46,10 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-## docs/screenshot.png: a server on a spare port with the default generator, the README's question, OP3 opened.
+## docs/screenshot.png and docs/screenshot-zh.png: a server on a spare port with the default generator, the
+## README's question with OP3 opened and a Chinese ordinal question with PP10 opened.
 screenshot: index model browser
-	$(BIN)/python -m ui.screenshot --out docs/screenshot.png
+	$(BIN)/python -m ui.screenshot --out-dir docs
 
 ## Tests run with the network cut off: in a fresh network namespace with only loopback when `unshare -n`
 ## works, else with the in-process guard of tests/conftest.py alone. $(1): pytest's arguments.

@@ -1,7 +1,9 @@
-"""The README's screenshot, taken the way a reader would get it: the server `make run` starts (default
-generator), the question asked in the page, the OP3 chip clicked. The browser tests use `launch` too.
+"""The screenshots in docs/, taken the way a reader would get them: the server `make run` starts (default
+generator), each question asked in the page, the chip of its paragraph clicked: the README question with
+OP3 opened (docs/screenshot.png) and a Chinese ordinal question with PP10 opened (docs/screenshot-zh.png).
+The browser tests use `launch` too.
 
-    python -m ui.screenshot [--url http://127.0.0.1:7860] [--out docs/screenshot.png]
+    python -m ui.screenshot [--url http://127.0.0.1:7860] [--out-dir docs]
 
 Without --url it starts `assistant ui` on a free port and stops it afterwards."""
 
@@ -30,6 +32,8 @@ FLAGS = [
     "--disable-sync",
 ]
 QUESTION = "When and where will the organizational session be held?"
+# (question, paragraph whose chip is clicked, file in --out-dir)
+SHOTS = [(QUESTION, "OP3", "screenshot.png"), ("专家组第四次会议是在哪几天举行的？", "PP10", "screenshot-zh.png")]
 
 
 def launch(playwright):
@@ -106,22 +110,23 @@ def _copy_output(stream, output: Path | None, found: queue.Queue) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="A running server; unset: start one.")
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
+    parser.add_argument("--out-dir", type=Path, default=Path("docs"))
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(server())
-        shoot(url, args.out)
+        for question, pid, name in SHOTS:
+            shoot(url, question, pid, args.out_dir / name)
 
 
-def shoot(url: str, out: Path) -> None:
+def shoot(url: str, question: str, pid: str, out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(url)
-        ask(page, QUESTION)
-        open_citation(page, "OP3")
+        ask(page, question)
+        open_citation(page, pid)
         page.wait_for_timeout(1500)  # Gradio fades an updated output in; let it finish for the picture
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out))
