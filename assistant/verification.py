@@ -16,7 +16,7 @@ from .models import Citation, Hit, Lang
 from .names import missing_names
 from .refs import CATALOGUE, CITED_ID_IN_TEXT, DOC_SYMBOL, MARKER, Ref
 from .statement import question_parts, support
-from .text import SHORT_PARAGRAPH, best_span, claims, detect_language, markers, sentences, strip_markers
+from .text import SHORT_PARAGRAPH, best_span, claims, clauses, detect_language, markers, sentences, strip_markers
 
 ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain to be cited for it
 # Share of a claim's words that what it cites must contain at all. On the hand-labelled pairs
@@ -153,12 +153,16 @@ def holds(claim: str, cited: list[Hit]) -> bool:
 
 def _needed(claim: str, cited: list[Hit]) -> list[Hit]:
     """The citations that carry the claim: one is left out when the others hold all its facts and
-    names and every word of it that it holds. A reader checks each cited paragraph; one that adds
-    nothing is a paragraph read in vain."""
+    names and it is the best support (most of the words) of none of the claim's clauses. A reader
+    checks each cited paragraph; one that adds nothing is a paragraph read in vain, and one shared word
+    is no support: "The session will be held in New York in August 2020 [PP10][OP3]" kept PP10, the
+    expert group's meetings, for the word "held" alone."""
+    parts = clauses(claim, detect_language(claim)) or [claim]
+    best = {id(max(cited, key=lambda h: coverage(part, [h]))) for part in parts}
     kept = list(cited)
     for hit in cited:
         rest = [h for h in kept if h is not hit]
-        if rest and holds(claim, rest) and coverage(claim, rest) >= coverage(claim, kept):
+        if rest and id(hit) not in best and holds(claim, rest):
             kept = rest
     return kept
 

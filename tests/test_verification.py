@@ -95,6 +95,18 @@ def test_a_citation_that_adds_nothing_to_the_claim_is_removed():
     assert verify(both, [OP3, PP5]).text == both  # each paragraph holds a part of it
 
 
+def test_a_citation_sharing_one_common_word_with_the_claim_is_removed():
+    meetings = Hit(
+        doc=RESOLUTION,
+        paragraph="PP10",
+        kind="preamble",
+        score=0.9,
+        text={"en": "Noting the meetings of the expert group, held in Vienna from 17 to 21 January 2011,"},
+    )
+    out = verify("The organizational session will be held in New York in August 2020 [PP10][OP3].", [OP3, meetings])
+    assert out.text == "The organizational session will be held in New York in August 2020 [OP3]."
+
+
 def test_a_citation_of_the_wrong_paragraph_is_moved_to_the_one_holding_the_sentence(retriever):
     texts = retriever.paragraph_texts()
     hits = [
