@@ -128,11 +128,13 @@ MIN_CLAUSE_TOKENS = 3  # a shorter clause ("Decides,") says nothing alone: it jo
 
 @dataclass(frozen=True)
 class Ordinal:
-    """Member `position` of a list (1-based; negative counts from its end). `by_date`: "most recent" and
-    "earliest" are chosen by the members' own dates, never by assuming the list is chronological."""
+    """Member `position` of a list (1-based; negative counts from its end), or, with an `anchor`, counted
+    from the member naming it. `by_date`: "most recent" and "earliest" are chosen by the members' own
+    dates, never by assuming the list is chronological."""
 
     position: int
     by_date: bool = False
+    anchor: str = ""  # set: `position` counts from the member naming it ("the one after Cuba": +1)
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,22 @@ def question_parts(question: str, lang: Lang) -> list[str]:
     return parts
 
 
+# "The one right after Cuba", "紧跟在古巴后面的": a member found by its neighbour in the list.
+EN_NAME = r"(?:the\s+)?([A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*)*)"
+EN_NEXT = r"\b(?:right |immediately |just |directly )?"
+RELATIVE: list[tuple[re.Pattern, int]] = [
+    (re.compile(r"(?:紧跟在|紧接在|紧随|排在)\s*(\S{2,20}?)\s*(?:之后|后面|后边)"), 1),
+    (re.compile(r"(?:紧挨在|紧接在|排在)\s*(\S{2,20}?)\s*(?:之前|前面|前边)"), -1),
+    (re.compile(rf"{EN_NEXT}(?:after|follows?)\s+{EN_NAME}"), 1),
+    (re.compile(rf"{EN_NEXT}(?:before|precedes?)\s+{EN_NAME}"), -1),
+]
+
+
 def _ordinal(question: str) -> tuple[Ordinal | None, str]:
     """The question's ordinal and the question without it (an ordinal is no fact the answer must hold)."""
+    for pattern, position in RELATIVE:
+        if m := pattern.search(question):
+            return Ordinal(position, anchor=m.group(1)), question[: m.start()] + " " + question[m.end() :]
     for pattern, position, by_date in ORDINALS:
         if m := pattern.search(question):
             return Ordinal(position, by_date), question[: m.start()] + " " + question[m.end() :]
@@ -284,8 +300,12 @@ def _name_list(text: str, lang: Lang) -> list[Span]:
         end = m.start() if m else len(text)
         items.append(Span(pos, end, text[pos:end]))
         pos = m.end() if m else pos
+    while items and not items[-1].text.strip():  # "…、苏丹和津巴布韦，": the list's closing comma
+        items.pop()
     if len(items) < 3:
         return []
+    if (head := re.search(r".*[:：]\s*", items[0].text)) is not None:  # "Submitted by: Arcadia"
+        items[0] = Span(items[0].start + head.end(), items[0].end, items[0].text[head.end() :])
     last = items[-1]
     stop = re.search(r"[:：。.]", last.text)
     tail = last.text[: stop.start()] if stop else last.text
@@ -344,6 +364,10 @@ def pick(members: list[Span], lang: Lang, asked: Asked) -> list[int]:
     if asked.ordinal is None:
         return chosen if len(chosen) < len(members) else []
     ordinal = asked.ordinal
+    if ordinal.anchor:
+        named = [n for n, i in enumerate(chosen) if _names(members[i].text, ordinal.anchor)]
+        k = named[0] + ordinal.position if len(named) == 1 else -1
+        return [chosen[k]] if 0 <= k < len(chosen) else []
     if ordinal.by_date:
         keys = [date_key(members[i].text, lang) for i in chosen]
         if any(k is None for k in keys):
@@ -352,6 +376,12 @@ def pick(members: list[Span], lang: Lang, asked: Asked) -> list[int]:
         return [ranked[0 if ordinal.position > 0 else -1][1]]
     k = ordinal.position - 1 if ordinal.position > 0 else len(chosen) + ordinal.position
     return [chosen[k]] if 0 <= k < len(chosen) else []
+
+
+def _names(member: str, anchor: str) -> bool:
+    """Whether a list member is the one the question names ("Russian Federation", "俄罗斯联邦")."""
+    a, b = member.strip().lower(), anchor.strip().lower()
+    return bool(a) and (a == b or (len(b) >= 2 and b in a) or (len(a) >= 2 and a in b))
 
 
 def aligned(members: list[Span], other: list[Span]) -> bool:
@@ -367,8 +397,9 @@ def aligned(members: list[Span], other: list[Span]) -> bool:
 
 def open_question(asked: Asked) -> bool:
     """What / why / "what does it say about": no fact type to look for and no list member to pick, so
-    the answering clause may share few words with the question."""
-    return not asked.types and asked.ordinal is None
+    the answering clause may share few words with the question. "What happened after the General
+    Assembly adopted it?" names no list member: an anchor alone makes no list question."""
+    return not asked.types and (asked.ordinal is None or bool(asked.ordinal.anchor))
 
 
 def fact_clause(

@@ -201,3 +201,23 @@ def test_a_list_written_as_one_long_clause_is_trimmed_to_the_items_the_question_
     asked = parse_question("第 25/1 号决议是什么时候通过的？")
     span = trimmed(clause, "zh", asked, "第 25/1 号决议是什么时候通过的？")
     assert "2025 年 1 月 25 日第 25/1 号" in span and len(span) <= 90
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which State comes right after Freedonia in the list?", "Sylvania"),
+        ("Which State precedes Sylvania?", "Freedonia"),
+        ("名单中紧跟在自由国后面的是哪个国家？", "西尔瓦尼亚"),
+        ("Which State comes right after Atlantis in the list?", None),  # not in the list: no guess
+    ],
+)
+def test_a_member_is_found_by_its_neighbour_in_the_list(question, expected):
+    hit = _hit(
+        "提交国：阿尔卡迪亚、博尔杜尼亚、自由国、西尔瓦尼亚和祖巴，",
+        "Submitted by Arcadia, Borduria, Freedonia, Sylvania and Zubrowka,",
+        "SPONSORS",
+    )
+    lang = "zh" if "名单" in question else "en"
+    members = ExtractiveGenerator.members(lang, parse_question(question), hit)
+    assert members == ([expected] if expected else [])
