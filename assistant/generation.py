@@ -155,9 +155,9 @@ class ExtractiveGenerator:
 
     def parts(self, parts: list[str], lang: Lang, hits: list[Hit]) -> str:
         """One sentence per part of a question that asks several things, each from the paragraph that
-        answers that part (part_hit). A part adds nothing when its paragraph is stated already and the
-        sentences so far hold every type of fact it asks for ("…最早的一项是哪一项？何时通过？": the member
-        stated holds its date), or asks no type."""
+        answers that part (part_hit). A part adds nothing when its paragraph is stated already, it asks
+        for no list member of its own ("…, and which one closes it?" does), and the sentences so far hold
+        every type of fact it asks for ("…最早的一项是哪一项？何时通过？": the member stated holds its date)."""
         out: list[str] = []
         used: list[Hit] = []
         given: frozenset[str] = frozenset()
@@ -167,7 +167,7 @@ class ExtractiveGenerator:
             given = asked.facts or (given if REFERS_BACK[lang].search(part) else frozenset())
             hit = self.part_hit(part, lang, asked, given, hits)
             types = [t for t in asked.types if t != "paragraph"]
-            if hit in used and all(holds_type(" ".join(out), lang, t) for t in types):
+            if hit in used and not asked.ordinal and all(holds_type(" ".join(out), lang, t) for t in types):
                 continue
             line = self.statement(part, lang, asked, hit, whole=not out)
             if line not in out:
@@ -178,7 +178,9 @@ class ExtractiveGenerator:
     def part_hit(self, part: str, lang: Lang, asked: Asked, given: frozenset[str], hits: list[Hit]) -> Hit:
         """The paragraph answering one part of a question: the facts it names (or, through "it", the part
         before it named), then a fact of the type it asks for, then its rank when the part is searched
-        alone, or, when it refers back ("它的会议在哪里举行？"), that rank plus the whole question's."""
+        alone, or, when it refers back ("它的会议在哪里举行？"), that rank plus twice the whole question's
+        (it is about what the whole question is about: dev statement correct 0.785 -> 0.791 with the
+        rule on list members above)."""
         alone = [(h.doc, h.paragraph) for h in self.search(part)] if self.search else []
         joint = bool(REFERS_BACK[lang].search(part))
         types = [t for t in asked.types if t != "paragraph"]
@@ -190,7 +192,7 @@ class ExtractiveGenerator:
             return (
                 bool(given) and given <= facts(text),
                 bool(types) and holds_new(text, text_lang, types[0], part),
-                -(rank + n if joint else rank * len(hits) + n),
+                -(rank + 2 * n if joint else rank * len(hits) + n),
             )
 
         return hits[max(range(len(hits)), key=key)]
