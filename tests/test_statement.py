@@ -221,3 +221,14 @@ def test_a_member_is_found_by_its_neighbour_in_the_list(question, expected):
     lang = "zh" if "名单" in question else "en"
     members = ExtractiveGenerator.members(lang, parse_question(question), hit)
     assert members == ([expected] if expected else [])
+
+
+def test_two_members_of_one_list_asked_in_two_parts_are_both_stated():
+    sponsors = _hit("", "Arcadia, Borduria, Freedonia, Sylvania and Zubrowka:", "SPONSORS")
+    other = _hit("", "Recalling the reports A/1/1, A/2/2 and A/3/3,", "FN3", 0.9)
+    order = {"which country heads the list of sponsors": [sponsors, other], "which one closes it?": [other, sponsors]}
+    generator = ExtractiveGenerator(search=lambda part: order[part.lower()])
+    draft = generator.draft(
+        "Which country heads the list of sponsors, and which one closes it?", "en", [sponsors, other]
+    )
+    assert sentences(draft) == ["Arcadia [SPONSORS].", "Zubrowka [SPONSORS]."]
