@@ -23,11 +23,19 @@ from assistant.evals.suite import (
 EVALS = Path(__file__).resolve().parent.parent / "evals"
 
 
+# The last fast report committed before the unaided run existed: what older reports look like.
+BEFORE_UNAIDED = EVALS / "reports" / "20261202-020712-fast.json"
+
+
 @pytest.fixture
 def committed() -> SuiteReport:
+    return SuiteReport.model_validate_json(BEFORE_UNAIDED.read_text(encoding="utf-8"))
+
+
+def test_the_committed_fast_report_holds_the_unaided_run():
     report = previous_report(EVALS / "reports", "fast", exclude="")
-    assert report is not None, "a fast report must be committed in evals/reports/"
-    return report
+    assert report is not None and report.unaided is not None
+    assert set(report.unaided.retrieval) == {"dev", "heldout"}
 
 
 def _with_unaided(report: SuiteReport, recall_at_1: float) -> SuiteReport:
@@ -51,20 +59,25 @@ def test_a_report_from_before_the_unaided_run_is_read_and_compared(committed):
     assert "the unaided one was not measured" in markdown(committed)
 
 
-def test_the_unaided_run_has_thresholds_of_its_own_and_none_enforced_in_ci(committed):
+def test_the_unaided_run_has_thresholds_of_its_own_and_only_its_guards_enforced_in_ci(committed):
     thresholds = load_thresholds(EVALS / "thresholds.toml")
     assert {"unaided.retrieval", "unaided.extractive"} <= set(thresholds.bounds)
-    assert not any(key.startswith(f"{UNAIDED}.") for key in thresholds.enforced_in_ci)
+    enforced = [key for key in thresholds.enforced_in_ci if key.startswith(f"{UNAIDED}.")]
+    assert enforced and all(".guard_" in key for key in enforced)  # the Bar waits; its guards do not
     report = _with_unaided(committed, 0.5)
     values = flat_metrics(report)
     assert values["unaided.retrieval/heldout/recall_at_1_en"] == 0.5
     assert values["retrieval/heldout/recall_at_1"] == committed.retrieval["heldout"].metrics["recall_at_1"]
     apply_gate(report, thresholds)
-    unaided = {c.key: c for c in report.gate if c.key.startswith(f"{UNAIDED}.")}
+    unaided = {(c.key, c.bound): c for c in report.gate if c.key.startswith(f"{UNAIDED}.")}
     for lang in ("en", "zh"):
-        check = unaided[f"unaided.retrieval/heldout/recall_at_1_{lang}"]
-        assert (check.threshold, check.passed, check.enforced_in_ci) == (0.85, False, False)
-    assert {"unaided.extractive/heldout/refusal_accuracy", "unaided.extractive/heldout/false_refusal"} <= set(unaided)
+        bar = unaided[(f"unaided.retrieval/heldout/recall_at_1_{lang}", "min")]
+        assert (bar.threshold, bar.passed, bar.enforced_in_ci) == (0.85, False, False)
+        guard = unaided[(f"unaided.retrieval/heldout/recall_at_1_{lang}", "guard_min")]
+        assert (guard.threshold, guard.passed, guard.enforced_in_ci) == (0.65, False, True)
+    assert {"unaided.extractive/heldout/refusal_accuracy", "unaided.extractive/heldout/false_refusal"} <= {
+        key for key, _ in unaided
+    }
     # the normal run's checks read the normal run only: the unaided failures leave CI's gate as it was
     assert not any(c.key.startswith("retrieval/") and "_en" in c.key for c in report.gate)
     assert report.passed_ci == all(c.passed for c in report.gate if c.enforced_in_ci)
