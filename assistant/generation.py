@@ -112,10 +112,10 @@ class ExtractiveGenerator:
         if len(parts := question_parts(question, lang)) > 1:
             return self.parts(parts, lang, hits)
         asked = parse_question(question)
-        # A question that does not name a cited document asks about the resolution: its own paragraph in
-        # the evidence is stated before a cited document's ("Where will the organizational session be
+        # A question that does not name a fetched document asks about the resolution: its own paragraph in
+        # the evidence is stated before the document's ("Where will the organizational session be
         # held?" against a report paragraph saying "state that it will be held in Paris").
-        if chosen[0].doc != RESOLUTION and chosen[0].doc not in question:
+        if chosen[0].doc != RESOLUTION and chosen[0].kind != "catalogue" and chosen[0].doc not in question:
             own = [h for h in chosen if h.doc == RESOLUTION]
             chosen = [*own[:1], *(h for h in chosen if h not in own[:1])]
         # "When was resolution 26/4 adopted?": the paragraph naming 26/4 answers, not a better-scoring one
