@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from .facts import facts, unsupported
 from .lexical import tokenize
 from .models import Citation, Hit, Lang
-from .names import missing_names
+from .names import missing_names, names
 from .refs import CATALOGUE, CITED_ID_IN_TEXT, DOC_SYMBOL, MARKER, Ref
-from .statement import question_parts, support
+from .statement import FactType, parse_question, question_parts, support, typed_spans
 from .text import SHORT_PARAGRAPH, best_span, claims, clauses, detect_language, markers, sentences, strip_markers
 
 ATTRIBUTION_OVERLAP = 0.6  # share of a claim's words a paragraph must contain to be cited for it
@@ -51,6 +51,44 @@ def gives_asked_fact(question: str, answer: str) -> bool:
 
 def _new_fact(line: str, question: str) -> bool:
     return bool(facts(NUMBERING.sub(" ", strip_markers(line))) - facts(question))
+
+
+# The fact types a model's statement is checked against the extractive one for (issue 18): a title is
+# quoted whole by either, so two titles differ in words, not in a fact that can be told apart.
+CHECKED_TYPES: tuple[FactType, ...] = ("date", "number", "symbol", "name")
+SPANNED: tuple[FactType, ...] = ("date", "symbol")  # the types statement.typed_spans finds as spans
+
+
+def typed_facts(text: str, kind: FactType) -> set[str]:
+    """The facts of one type a statement states, in a form shared by both languages: the facts of its
+    dates or symbols, its numbers outside them, its names by their first spelling ("纽约" is "New York")."""
+    body = NUMBERING.sub(" ", strip_markers(text))
+    lang = detect_language(body)
+    if kind in SPANNED:
+        return {f for span in typed_spans(body, lang, kind) for f in facts(span.text)}
+    if kind == "number":
+        inside = " ".join(span.text for k in SPANNED for span in typed_spans(body, lang, k))
+        return facts(body) - facts(inside)
+    return {group[0] for group in names(body)} if kind == "name" else set()
+
+
+def other_fact(question: str, stated: str, extracted: str, member: bool = False) -> FactType | None:
+    """The asked fact type (date, number, symbol, name) of which the model's statement `stated` gives
+    another fact than the extractive statement `extracted` for the same question and evidence: each
+    states a fact of that type, beyond those the question gives, that the other lacks. Both hold only
+    facts of the evidence (the verifier keeps no other), so two differing facts mean the evidence holds
+    several and the model chose another one than the clause holding the asked fact ("the fourth
+    meeting": the third one's dates). A statement adding to the clause's facts, or stating fewer, is no
+    disagreement: numbers and names are read loosely ("the Ad Hoc Committee" holds capitalised words
+    the clause lacks), so only two-sided differences count. Except where `extracted` is the `member` of a
+    list that the question's ordinal picks: there any further fact of the type is another member ("which
+    country heads the list of sponsors?" answered with all 27)."""
+    given = facts(question) | {group[0] for group in names(question)}
+    for kind in (t for t in parse_question(question).types if t in CHECKED_TYPES):
+        ours, theirs = typed_facts(stated, kind) - given, typed_facts(extracted, kind) - given
+        if ours - theirs and (member or theirs - ours):
+            return kind
+    return None
 
 
 def cite(hit: Hit, sentence: str) -> Citation:

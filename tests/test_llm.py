@@ -53,8 +53,7 @@ def test_local_engine_quoting_the_text_gives_a_verified_model_answer(built, retr
     assert not any("extractive" in n or "could not be verified" in n for n in final.notices), final.notices
     assert final.citations and all(c.supported for c in final.citations)
     texts = {c.paragraph: chain.retriever.paragraph_texts()[(c.doc, c.paragraph)] for c in final.citations}
-    first = final.answer.splitlines()[0]  # the model's line; the best paragraph's words may follow it
-    for sentence in sentences(first):
+    for sentence in sentences(final.answer):  # the model's words only: nothing is appended to them
         cited = markers(sentence)
         assert cited, sentence
         words = strip_markers(sentence).rstrip("。.").strip()
