@@ -212,11 +212,6 @@ class ExtractiveGenerator:
 
         return hits[max(range(len(hits)), key=key)]
 
-    def lines(self, question: str, lang: Lang, hits: list[Hit]) -> str:
-        """One statement sentence per paragraph given, best first."""
-        asked = parse_question(question)
-        return "\n".join(self.statement(question, lang, asked, h) for h in hits)
-
     def __init__(self, embedder: Embeddings | None = None, search: Search | None = None) -> None:
         self.embedder = embedder
         self.search = search

@@ -62,6 +62,10 @@ PART_BREAK = {
     ),
 }
 MIN_PART_TOKENS = 1  # "and why?" asks nothing alone
+# "Where is resolution 22/8 published?", "刊载在哪里": the answer is a record (a symbol), not a place.
+PUBLISHED = re.compile(
+    r"\bwhere\b.*\b(?:published|contained|issued|reproduced|printed|found)\b|载于|刊载|刊登|刊印|见于", re.I
+)
 # Asks for several things of one type: "which paragraphs", "哪几项".
 SEVERAL = re.compile(
     r"\b(?:which|what) (?:paragraphs|documents|reports|resolutions|countries|states|bodies)\b|哪些|哪几[项份段个]",
@@ -157,6 +161,8 @@ def parse_question(question: str) -> Asked:
     several things, and the facts it gives (without the paragraph it names or its ordinal)."""
     found = sorted(((m.start(), t) for t, p in ASKS.items() if (m := p.search(question))), key=lambda x: x[0])
     types = tuple(t for _, t in found)
+    if PUBLISHED.search(question):
+        types = ("symbol", *(t for t in types if t not in ("name", "symbol")))
     ordinal, rest = _ordinal(question)
     given = facts(COUNTING.sub(" ", CITED_ID_IN_TEXT.sub(" ", NAMED_PARAGRAPH.sub(" ", rest))))
     return Asked(

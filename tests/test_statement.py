@@ -232,3 +232,8 @@ def test_two_members_of_one_list_asked_in_two_parts_are_both_stated():
         "Which country heads the list of sponsors, and which one closes it?", "en", [sponsors, other]
     )
     assert sentences(draft) == ["Arcadia [SPONSORS].", "Zubrowka [SPONSORS]."]
+
+
+@pytest.mark.parametrize("question", ["Where is resolution 12/3 published?", "第 12/3 号决议刊载在哪里？"])
+def test_where_a_resolution_is_published_asks_for_a_record_not_a_place(question):
+    assert parse_question(question).types[0] == "symbol"
