@@ -34,6 +34,7 @@ OVERRULED = (
     "The model answered that the text does not say this, but the text's clause holds the asked {fact}, "
     "so the text's words are shown."
 )
+MISSING_FACT = "The model's answer did not give the asked {fact}; the text's clause holds it, so its words are shown."
 FACT_WORDS = {"date": "date", "number": "number", "symbol": "document symbol", "name": "name", "title": "title"}
 FALLBACK = "The {name} generator failed ({reason}); this answer is extractive."
 UNVERIFIED = "The model's answer could not be verified against the text; this answer is extractive."
@@ -232,6 +233,8 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         turn.checked = checked
         if checked.text and turn.generator.is_model:
             self._check_fact(turn)
+        if turn.checked.text and turn.generator.is_model and not gives_asked_fact(turn.question, turn.checked.text):
+            self._give_asked(turn)
         turn.timings.verify_ms = _ms(t2)
 
     def _check_fact(self, turn: Turn) -> None:
@@ -250,6 +253,19 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         checked = verify(statement, turn.evidence)
         if checked.text:
             turn.notices.append(OTHER_FACT.format(fact=FACT_WORDS[kind]))
+            turn.generator, turn.checked = self.extractive, checked
+
+    def _give_asked(self, turn: Turn) -> None:
+        """A model's answer to "when" or "how many" that holds no date or number would be refused
+        (`gives_asked_fact`); where the extractive statement holds the asked fact, it answers instead, with
+        a notice: the same rule as for the model's NOT IN TEXT (`_refused`), for the answer that leaves the
+        fact out (a two-part question's "when" part was refused so on the dev sample of issue 18)."""
+        statement = self.extractive.draft(turn.question, turn.lang, turn.evidence)
+        if (found := self._finds_asked(turn, statement)) is None:
+            return
+        checked = verify(statement, turn.evidence)
+        if checked.text and gives_asked_fact(turn.question, checked.text):
+            turn.notices.append(MISSING_FACT.format(fact=found))
             turn.generator, turn.checked = self.extractive, checked
 
     def _repairs(self, turn: Turn) -> None:

@@ -193,3 +193,11 @@ def test_not_in_text_on_a_question_the_text_answers_is_answered(built, retriever
 def test_not_in_text_stands_where_the_text_does_not_give_the_asked_fact(built, retriever):
     answer = _model_answer(built, retriever, "How many US dollars will the ad hoc committee cost?", "NOT IN TEXT")
     assert not answer.answerable and answer.answer.startswith("The text does not say")
+
+
+def test_a_model_answer_leaving_out_the_asked_date_gets_the_texts_clause(built, retriever):
+    question = "When will the ad hoc committee hold its organizational session?"
+    reply = "The ad hoc committee will hold its organizational session in New York [OP3]."
+    answer = _model_answer(built, retriever, question, reply)
+    assert answer.answerable and answer.generator == "extractive" and "August 2020" in answer.answer
+    assert any("did not give the asked date" in n for n in answer.notices)
