@@ -12,7 +12,7 @@ from helpers import run_cli
 from assistant.expansion import Cache, Passage, Record, cached, expand, expander, parse, passages
 from assistant.indexing import ingest
 from assistant.knowledge import build_chunks, load
-from assistant.llm import smollm2_path
+from assistant.llm import local_server, smollm2_path
 from assistant.models import DocParagraph, Expansion, ParsedDocument, SourceFile
 from assistant.refs import RESOLUTION
 from assistant.settings import Settings
@@ -92,29 +92,40 @@ def test_cached_expansions_are_indexed_beside_their_paragraph_and_never_shown(tm
     assert cached(off, passages(off, load(off), [])).found == {}
 
 
-def test_a_documents_expansions_reach_it_in_both_languages(tmp_path):
-    settings = Settings(data_dir=tmp_path)
+def _document(lang: str, text: str) -> ParsedDocument:
     source = SourceFile(
         symbol="A/74/130",
-        lang="en",
+        lang=lang,
         format="docx",
-        path="en.docx",
+        path=f"{lang}.docx",
         sha256="0" * 64,
         bytes=1,
-        url="file:///en.docx",
+        url=f"file:///{lang}.docx",
         retrieved=dt.datetime.now(dt.UTC),
     )
-    paragraph = DocParagraph(id="¶1", kind="paragraph", text="The first session will be held in New York.")
-    doc = ParsedDocument(symbol="A/74/130", lang="en", structure="report", paragraphs=[paragraph], source=source)
-    passage = passages(settings, load(settings), [doc])[-1]
-    assert passage.texts == (("en", "The first session will be held in New York."),)
-    Cache(settings.expansions_dir).put(_record(settings, passage, WRITTEN))
-    chunks = document_chunks(settings, [doc], cached(settings, [passage]).found)
+    paragraph = DocParagraph(id="¶1", kind="paragraph", text=text)
+    return ParsedDocument(symbol="A/74/130", lang=lang, structure="report", paragraphs=[paragraph], source=source)
+
+
+def test_a_documents_expansions_reach_it_in_both_languages(tmp_path):
+    """Each language's text of a document gets its own expansion, both indexed once under the paragraph's one
+    key, in Chinese and English: a chunk ID twice would be refused by the store."""
+    settings = Settings(data_dir=tmp_path)
+    docs = [_document("en", "The first session will be held in New York."), _document("zh", "首届会议将在纽约举行。")]
+    every = passages(settings, load(settings), docs)[-2:]
+    assert [p.texts for p in every] == [(("en", docs[0].paragraphs[0].text),), (("zh", docs[1].paragraphs[0].text),)]
+    for passage in every:
+        Cache(settings.expansions_dir).put(_record(settings, passage, WRITTEN))
+    chunks = document_chunks(settings, docs, cached(settings, every).found)
     assert [(c.lang, c.view, c.part) for c in chunks] == [
         ("en", "text", 0),
         ("zh", "expansion", 1),
         ("en", "expansion", 2),
+        ("zh", "expansion", 3),
+        ("en", "expansion", 4),
+        ("zh", "text", 0),
     ]
+    assert len({c.id for c in chunks}) == len(chunks)
     assert chunks[1].text == "" and chunks[1].indexed.endswith("首届会议在哪个城市召开？会址")
 
 
@@ -151,6 +162,27 @@ def test_smollm2_writes_parsed_cached_and_resumable_expansions(tmp_path):
     assert files[0].is_file() and files[1].stat().st_mtime_ns == stamps[files[1]]
 
 
+@pytest.mark.llm
+def test_an_openai_compatible_server_writes_them_without_a_grammar(tmp_path):
+    """llama.cpp's server stands in for any OpenAI-compatible one; what it writes is parsed or dropped."""
+    server = local_server(smollm2_path(), Settings())
+    settings = Settings(
+        data_dir=tmp_path,
+        expander="openai",
+        openai_base_url=server.base_url,
+        openai_model="smollm2",
+        expand_tokens=48,
+        llm_timeout=900,
+    )
+    passage = Passage(RESOLUTION, "OP3", (("en", "The session shall be held in New York in August 2020."),))
+    assert expand(settings, [passage]).generated == 1
+    [path] = settings.expansions_dir.glob("*.json")
+    record = Record.model_validate_json(path.read_bytes())
+    assert (record.generator, record.model) == ("openai", "smollm2")
+    assert record.expansion in (parse(record.raw), parse(record.raw, cut_off=True))
+    assert cached(settings, [passage]).note == ""
+
+
 def test_without_a_model_ingest_works_and_says_expansions_were_skipped(tmp_path, built, embedder):
     settings = Settings(data_dir=tmp_path, cache_dir=built.data_dir / "cache")
     report = ingest(settings, embedder=embedder)
@@ -158,3 +190,11 @@ def test_without_a_model_ingest_works_and_says_expansions_were_skipped(tmp_path,
     out = run_cli("expand", data_dir=tmp_path, env={"ASSISTANT_CACHE_DIR": str(built.data_dir / "cache")})
     assert out.returncode == 1 and out.stderr.startswith("Error: The local model is not installed at ")
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+    every = passages(settings, load(settings), [])  # once all are cached, no model is needed
+    for passage in every:
+        Cache(settings.expansions_dir).put(_record(settings, passage, WRITTEN))
+    out = run_cli("expand", data_dir=tmp_path, env={"ASSISTANT_CACHE_DIR": str(built.data_dir / "cache")})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"All {len(every)} paragraphs have their expansions already: nothing was written.\n")
+    assert f"Index: {2 * len(every)} chunks added, 0 removed" in out.stdout

@@ -24,7 +24,7 @@ def document_chunks(
     prefixed to what is indexed, so 'the Secretary-General's report on ...' reaches it. The expansions a
     model wrote for a paragraph (`generated`, by (document, key): expansion.py) follow it, in both
     languages, so a question in Chinese reaches a document held in English only."""
-    generated = generated or {}
+    unexpanded = dict(generated or {})  # a paragraph held in both languages has one key: its expansions go once
     catalogue = {fetch_symbol(e): e for e in load_catalogue(settings.knowledge_dir).values()}
     chunks: list[Chunk] = []
     for doc in parsed_documents(settings) if docs is None else docs:
@@ -38,7 +38,7 @@ def document_chunks(
                 head += f", to {', '.join(p.cited_by)}"
             pieces = split_to_budget(p.text, settings.chunk_tokens)
             views: list[tuple[View, Lang, str, str]] = [("text", doc.lang, x, f"{head}: {x}") for x in pieces]
-            for expansion in generated.get((doc.symbol, key), []):
+            for expansion in unexpanded.pop((doc.symbol, key), []):
                 written = ((lang, expansion.indexed(lang)) for lang in LANGS)
                 views += [("expansion", lang, "", f"{head}: {text}") for lang, text in written if text]
             for part, (view, lang, shown, indexed) in enumerate(views):
