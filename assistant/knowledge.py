@@ -251,8 +251,9 @@ def build_chunks(
 ) -> list[Chunk]:
     """One chunk per paragraph and language (more when a paragraph exceeds the token budget);
     footnotes carry the paragraph that cites them, since 'A/74/130。' alone says little. A paragraph's
-    expansions are chunks of their own (view "expansion"): the hand-written one of expansions.yaml and
-    those a model wrote (`generated`, by (document, paragraph): expansion.py), each after its heading."""
+    expansion is a chunk of its own (view "expansion"): the hand-written one of expansions.yaml where the
+    index has it (aids=all), else those a model wrote (`generated`, by (document, paragraph): expansion.py).
+    Not both: with both, held-out recall@1 fell 0.92 -> 0.89 in Chinese and recall@3 0.97 -> 0.95 in English."""
     generated = generated or {}
     chunks: list[Chunk] = []
     items = [(pid, p.kind) for pid, p in knowledge.paragraphs.items()]
@@ -268,10 +269,11 @@ def build_chunks(
             if paragraph and paragraph.cited_by:
                 context = " — " + " ".join(knowledge.text(c, lang) for c in paragraph.cited_by)
             views = [("text", piece, head + piece + context) for piece in split_to_budget(text, settings.chunk_tokens)]
-            if pid in knowledge.expansions:
+            if pid in knowledge.expansions:  # the hand-written overlay stands in for what a model wrote
                 views.append(("expansion", "", head + knowledge.expansions[pid][lang]))
-            written = (e.indexed(lang) for e in generated.get((RESOLUTION, pid), []))
-            views += [("expansion", "", head + text) for text in written if text]
+            else:
+                written = (e.indexed(lang) for e in generated.get((RESOLUTION, pid), []))
+                views += [("expansion", "", head + text) for text in written if text]
             if kind == "scope":
                 note = scope_notes[pid]
                 views.append(("expansion", "", note.topic_zh if lang == "zh" else note.topic_en))
