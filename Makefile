@@ -31,8 +31,13 @@ $(MODEL): | $(STAMP)
 
 model: $(MODEL)
 
-## Install, build the index and the local model on first use, start the web UI and the HTTP API.
+## Install, build the index and the local model on first use, start the web UI and the HTTP API. Beside it, at
+## the lowest CPU priority, `assistant expand` writes the expansions the index lacks (log: data/expand.log) and
+## re-indexes; the server answers meanwhile and follows the new index when it is live. Stopping the server
+## stops it too; the next `make run` resumes it, and once all are written it has nothing to do.
 run: index model
+	@nice -n 19 $(BIN)/assistant expand >>data/expand.log 2>&1 & expand=$$!; \
+	trap 'kill $$expand 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/assistant ui --host 127.0.0.1 --port 7860
 
 ## Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own),

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+import time
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
@@ -161,6 +162,53 @@ def ingest(settings: Settings, rebuild: bool) -> None:
     if settings.aids == "none":
         where = f"{where} (the unaided index, collection {settings.index_collection})"
     click.echo(f"Index at {where}: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged.")
+    if report.note:
+        click.echo(report.note)
+
+
+@main.command()
+@click.pass_obj
+def expand(settings: Settings) -> None:
+    """Write the expansions the index lacks (readers' questions and keywords of each paragraph, by the local
+    model), then re-index. Resumable: what is written is kept, and unchanged text is never written again."""
+    from .expansion import expand as write_expansions
+    from .expansion import passages
+    from .indexing import ingest as run_ingest
+    from .knowledge import load
+    from .sources.kept import parsed_documents
+
+    with contextlib.ExitStack() as stack:
+        every = passages(settings, load(settings), parsed_documents(settings))
+        report = write_expansions(settings, every, progress=_progress(stack, "Writing expansions"))
+    if report.generated or report.failed:
+        failed = f", {report.failed} failed (see {settings.data_dir / 'assistant.log'})" if report.failed else ""
+        click.echo(
+            f"Expansions written for {report.generated} paragraphs in {report.seconds / 60:.1f} min{failed}; "
+            f"{report.cached} were cached already."
+        )
+    else:
+        click.echo(f"All {report.cached} paragraphs have their expansions already: nothing was written.")
+    indexed = run_ingest(settings, on_wait=lambda message: click.echo(message, err=True))
+    click.echo(f"Index: {indexed.added} chunks added, {indexed.removed} removed, {indexed.kept} unchanged.")
+
+
+def _progress(stack: contextlib.ExitStack, label: str):
+    """`progress(done, total)` for a long step: a bar with the count and the time left on a terminal, else one
+    line per step (the log of `make run`'s background expansions)."""
+    bars: list = []
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            left = (time.monotonic() - started) / done * (total - done)
+            click.echo(f"{label}: {done}/{total}, about {left / 60:.0f} min left", err=True)
+            return
+        if not bars:
+            bar = click.progressbar(length=total, label=label, show_pos=True, show_eta=True, file=sys.stderr)
+            bars.append(stack.enter_context(bar))
+        bars[0].update(done - bars[0].pos)
+
+    return progress
 
 
 def _print_hits(hits, as_json: bool) -> None:
@@ -416,11 +464,14 @@ def sources_add(settings: Settings, file: Path, symbol: str, lang: str) -> None:
     """Add an official text you already have (PDF or DOCX); it is parsed, indexed and cited like a fetched one."""
     from .sources.library import add_document, parse_langs
 
-    doc = add_document(settings, file, symbol, parse_langs(lang)[0])
+    notes: list[str] = []
+    doc = add_document(settings, file, symbol, parse_langs(lang)[0], echo=notes.append)
     click.echo(
         f"{doc.symbol} ({doc.lang}): added {doc.source.format.upper()}, sha256 {doc.source.sha256[:12]}…; "
         f"{len(doc.paragraphs)} paragraphs, indexed."
     )
+    for note in notes:
+        click.echo(note)
 
 
 @sources.command("show")

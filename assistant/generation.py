@@ -10,8 +10,6 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from importlib import resources
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -21,6 +19,7 @@ from langchain_core.runnables import RunnableConfig
 
 from .facts import facts
 from .lexical import tokenize
+from .llm import chat_model, load_prompt
 from .models import GeneratorName, Hit, Lang
 from .refs import RESOLUTION
 from .settings import Settings
@@ -262,12 +261,6 @@ class ExtractiveGenerator:
         yield self.draft(question, lang, hits)
 
 
-def load_prompt(name: str, folder: Path | None = None) -> str:
-    """A prompt file: from `folder` (Settings.prompts_dir) when set, else the one shipped in the package."""
-    source = folder / name if folder else resources.files("assistant").joinpath("prompts", name)
-    return source.read_text(encoding="utf-8").strip()
-
-
 class ChatGenerator:
     """An LLM generator; `kind` is local or openai. The chat model is made on first use, so choosing
     this generator costs nothing until a question needs it."""
@@ -284,8 +277,6 @@ class ChatGenerator:
     @property
     def llm(self):
         if self._llm is None:
-            from .llm import chat_model
-
             self._llm = chat_model(self.settings, self.name)
         return self._llm
 

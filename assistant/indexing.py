@@ -9,9 +9,11 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from .embeddings import E5Embeddings
 from .errors import IngestBusy
+from .expansion import cached, passages
 from .knowledge import build_chunks, load
 from .retrieval import HybridRetriever
 from .settings import Settings
@@ -70,13 +72,17 @@ def ingest(
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """The resolution and its knowledge files, and every cited document fetched or added (assistant/sources/),
-    into the collection of `settings.aids` (the unaided index beside the normal one).
+    into the collection of `settings.aids` (the unaided index beside the normal one), with the expansions
+    `assistant expand` has written (expansion.py; never made here, so an ingest never waits for a model).
     `progress(done, total)` follows the chunks being embedded and added."""
     with ingest_lock(settings, on_wait):
         docs = parsed_documents(settings)
-        chunks = build_chunks(load(settings), settings) + document_chunks(settings, docs)
+        knowledge = load(settings)
+        generated = cached(settings, passages(settings, knowledge, docs))
+        chunks = build_chunks(knowledge, settings, generated.found) + document_chunks(settings, docs, generated.found)
         embedder = embedder or make_embedder(settings)
         report = make_store(settings).ingest(chunks, embedder, rebuild=rebuild, progress=progress)
+        report = replace(report, note=generated.note)
         if settings.aids == "all":  # `sources list` tells what the normal index holds, not the unaided one
             mark_indexed(settings, docs)
     return report

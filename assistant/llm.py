@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 from .checksums import sha256_of
@@ -101,6 +102,12 @@ def install_model(settings: Settings, echo=print) -> Path:
     check_model(target)
     echo(f"Model installed at {target}.")
     return target
+
+
+def load_prompt(name: str, folder: Path | None = None) -> str:
+    """A prompt file: from `folder` (Settings.prompts_dir) when set, else the one shipped in the package."""
+    source = folder / name if folder else resources.files("assistant").joinpath("prompts", name)
+    return source.read_text(encoding="utf-8").strip()
 
 
 def smollm2_path() -> Path:

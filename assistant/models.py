@@ -137,6 +137,19 @@ class Chunk(BaseModel):
     )
 
 
+class Expansion(BaseModel):
+    """What a model wrote about one paragraph (expansion.py), parsed: the questions readers would ask that it
+    answers and plain keywords, by language. Indexed beside the paragraph, never shown."""
+
+    questions: dict[Lang, list[str]] = Field(default_factory=dict)
+    keywords: dict[Lang, list[str]] = Field(default_factory=dict)
+
+    def indexed(self, lang: Lang) -> str:
+        """The text indexed in a language: its questions, then its keywords; empty when it has neither."""
+        words = ("、" if lang == "zh" else ", ").join(self.keywords.get(lang, []))
+        return ("" if lang == "zh" else " ").join([*self.questions.get(lang, []), words]).strip()
+
+
 class Hit(BaseModel):
     """One retrieved paragraph, with both language versions, as users and other apps see it."""
 

@@ -48,6 +48,21 @@ class Settings(BaseSettings):
         "collection (`<collection>-unaided`), so building it leaves the normal one untouched; `assistant eval` "
         "measures both.",
     )
+    expander: Literal["local", "openai", "none"] = Field(
+        "local",
+        description="What writes the generated expansions (`assistant expand`: for every paragraph of the text and "
+        "of each fetched or added document, readers' questions and plain keywords in Chinese and English, indexed "
+        "beside it and never shown) and whose cached ones an ingest indexes. local: the local model, under a "
+        "grammar; openai: the OpenAI-compatible endpoint of the openai generator (OPENAI_BASE_URL, OPENAI_MODEL), "
+        "its lines parsed without a grammar; none: no generated expansions are made or indexed.",
+    )
+    expand_tokens: int = Field(
+        400,
+        ge=32,
+        le=4096,
+        description="Longest reply the expander may write for one paragraph, in tokens: the local model's grammar "
+        "allows about 390 (eight lines of bounded length), so it always completes under the default.",
+    )
     chroma_host: str | None = Field(
         None,
         validation_alias=AliasChoices("CHROMA_HOST", "ASSISTANT_CHROMA_HOST"),
@@ -127,8 +142,8 @@ class Settings(BaseSettings):
     )
     prompts_dir: Path | None = Field(
         None,
-        description="Folder of the prompt files (answer.zh.md, answer.en.md, context.md) to use instead of the ones "
-        "shipped inside the package (assistant/prompts/).",
+        description="Folder of the prompt files (answer.zh.md, answer.en.md, context.md, and expand.md if it holds "
+        "one) to use instead of the ones shipped inside the package (assistant/prompts/).",
     )
     context_paragraphs: int = Field(3, ge=1, le=10, description="Retrieved paragraphs given to an LLM generator.")
     model_path: Path | None = Field(
@@ -247,6 +262,11 @@ class Settings(BaseSettings):
     def index_collection(self) -> str:
         """The collection the index of these aids lives in: the unaided one beside the normal one."""
         return self.collection if self.aids == "all" else f"{self.collection}-unaided"
+
+    @property
+    def expansions_dir(self) -> Path:
+        """The generated expansions, one JSON file per paragraph text, model and prompt (expansion.py)."""
+        return self.data_dir / "expansions"
 
     @property
     def chroma_path(self) -> Path:

@@ -39,6 +39,7 @@ class IngestReport:
     added: int
     removed: int
     kept: int
+    note: str = ""  # what the index was built without, in one sentence (expansions not yet generated)
 
 
 def store_failure(exc: BaseException) -> bool:

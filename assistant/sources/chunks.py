@@ -3,18 +3,28 @@ cited document are cited by key, `[A/74/130 ¶12]`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..knowledge import KIND_EN, KIND_ZH, load_catalogue, split_to_budget
 from ..knowledge import chunk_id as make_chunk_id
-from ..models import Chunk, ParsedDocument
+from ..models import Chunk, Expansion, Lang, ParsedDocument, View
 from ..refs import Ref
 from ..settings import Settings
 from .catalogue import fetch_symbol
+from .fetching import LANGS
 from .kept import parsed_documents
 
 
-def document_chunks(settings: Settings, docs: list[ParsedDocument] | None = None) -> list[Chunk]:
+def document_chunks(
+    settings: Settings,
+    docs: list[ParsedDocument] | None = None,
+    generated: Mapping[tuple[str, str], list[Expansion]] | None = None,
+) -> list[Chunk]:
     """Chunks of every parsed document: each paragraph with its document, name and headings
-    prefixed to what is indexed, so 'the Secretary-General's report on ...' reaches it."""
+    prefixed to what is indexed, so 'the Secretary-General's report on ...' reaches it. The expansions a
+    model wrote for a paragraph (`generated`, by (document, key): expansion.py) follow it, in both
+    languages, so a question in Chinese reaches a document held in English only."""
+    unexpanded = dict(generated or {})  # a paragraph held in both languages has one key: its expansions go once
     catalogue = {fetch_symbol(e): e for e in load_catalogue(settings.knowledge_dir).values()}
     chunks: list[Chunk] = []
     for doc in parsed_documents(settings) if docs is None else docs:
@@ -26,17 +36,22 @@ def document_chunks(settings: Settings, docs: list[ParsedDocument] | None = None
             head = f"{about}, {Ref(doc.symbol, p.id).name(doc.lang)}" + (f" ({p.section})" if p.section else "")
             if p.cited_by:
                 head += f", to {', '.join(p.cited_by)}"
-            for part, piece in enumerate(split_to_budget(p.text, settings.chunk_tokens)):
-                indexed = f"{head}: {piece}"
+            pieces = split_to_budget(p.text, settings.chunk_tokens)
+            views: list[tuple[View, Lang, str, str]] = [("text", doc.lang, x, f"{head}: {x}") for x in pieces]
+            for expansion in unexpanded.pop((doc.symbol, key), []):
+                written = ((lang, expansion.indexed(lang)) for lang in LANGS)
+                views += [("expansion", lang, "", f"{head}: {text}") for lang, text in written if text]
+            for part, (view, lang, shown, indexed) in enumerate(views):
                 chunks.append(
                     Chunk(
-                        id=make_chunk_id(doc.symbol, key, doc.lang, part, indexed),
+                        id=make_chunk_id(doc.symbol, key, lang, part, indexed),
                         doc=doc.symbol,
                         paragraph=key,
-                        lang=doc.lang,
+                        lang=lang,
                         kind=p.kind,
                         part=part,
-                        text=piece,
+                        view=view,
+                        text=shown,
                         indexed=indexed,
                         footnotes=[doc.key(m.footnote) for m in p.markers],
                     )

@@ -90,8 +90,16 @@ def _fetch_one(settings: Settings, client: httpx.Client, symbol: str, lang: Lang
     )
 
 
-def add_document(settings: Settings, file: Path, symbol: str, lang: Lang, ingest: bool = True) -> ParsedDocument:
-    """A file the user already has, kept and cited exactly like a downloaded one."""
+def add_document(
+    settings: Settings,
+    file: Path,
+    symbol: str,
+    lang: Lang,
+    ingest: bool = True,
+    echo: Callable[[str], None] = lambda s: None,
+) -> ParsedDocument:
+    """A file the user already has, kept and cited exactly like a downloaded one; `echo` hears what the index
+    was built without (its expansions, until `assistant expand` writes them)."""
     symbol = canonical_symbol(settings, symbol)
     if lang not in LANGS:
         raise BadInput(f"Language {lang!r} is not supported: use zh or en.")
@@ -105,14 +113,16 @@ def add_document(settings: Settings, file: Path, symbol: str, lang: Lang, ingest
     except UnreadableDocument:
         forget(settings, symbol, lang)
         raise
-    if ingest:
-        _ingest(settings, lambda s: None)
+    if ingest and (note := run_ingest(settings).note):
+        echo(note)
     return doc
 
 
 def _ingest(settings: Settings, echo: Callable[[str], None]) -> None:
     report = run_ingest(settings)
     echo(f"Index: {report.added} chunks added, {report.removed} removed, {report.kept} unchanged.")
+    if report.note:
+        echo(report.note)
 
 
 def parse_langs(value: str) -> list[Lang]:
