@@ -18,7 +18,6 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 
 from .facts import facts
-from .lexical import tokenize
 from .llm import chat_model, load_prompt
 from .models import GeneratorName, Hit, Lang
 from .refs import RESOLUTION
@@ -26,6 +25,7 @@ from .settings import Settings
 from .statement import (
     STATEMENT_BUDGET,
     Asked,
+    clause_runs,
     enumeration,
     fact_clause,
     holds_new,
@@ -37,12 +37,11 @@ from .statement import (
     sentence,
     trimmed,
 )
-from .text import SHORT_PARAGRAPH, best_span, clauses, detect_language, strip_markers
+from .text import SHORT_PARAGRAPH, best_span, detect_language, strip_markers
 
 NOT_IN_TEXT = "NOT IN TEXT"
 RUNNER_UP = 0.7  # a further paragraph is quoted when its score is this close to the best
 PARAGRAPH_NUMBER = re.compile(r"^\d{1,2}\.\s+")
-MIN_QUOTE_TOKENS = 3  # a shorter clause ("Decides,") says nothing alone: a quote grammar joins it to the next
 MAX_SENTENCES = 3  # issue 18: a statement is one to three sentences
 MAX_MEMBERS = 3  # more list members than this is the list itself: the clause states it
 # A further paragraph's clause run takes this share of the statement's budget: at the whole budget the
@@ -341,19 +340,8 @@ def answer_grammar(ids: list[str]) -> str:
 
 def quotable(passage: str) -> list[str]:
     """The clauses of a passage that a quote grammar offers, without their closing punctuation (the
-    marker and a full stop follow); a clause of fewer than MIN_QUOTE_TOKENS words joins the next."""
-    lang = detect_language(passage)
-    glue = "" if lang == "zh" else " "
-    out: list[str] = []
-    pending = ""
-    for part in clauses(passage.replace("\n", " "), lang):
-        pending = f"{pending}{glue}{part.strip()}" if pending else part.strip()
-        if len(tokenize(pending)) >= MIN_QUOTE_TOKENS:
-            out.append(pending)
-            pending = ""
-    if pending:
-        out.append(f"{out.pop()}{glue}{pending}" if out else pending)
-    trimmed = [c.rstrip(" ,;:.，；。：、") for c in out]
+    marker and a full stop follow); a clause of fewer than three words joins the next (statement.clause_runs)."""
+    trimmed = [c.rstrip(" ,;:.，；。：、") for c in clause_runs(passage, detect_language(passage))]
     trimmed[:1] = [PARAGRAPH_NUMBER.sub("", c) for c in trimmed[:1]]  # "3. Also decides": the number is no claim
     return [c for c in trimmed if c]
 

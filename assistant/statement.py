@@ -419,7 +419,7 @@ def fact_clause(
     the question in meaning (`nearness`, the E5 embedder) wins first: its answer often shares few words
     with it (dev set: statement correct 0.638 -> 0.650, at ~40 ms a question, the clauses' vectors
     cached). None when no run holds the type."""
-    parts = _clause_runs(text, lang)
+    parts = clause_runs(text, lang)
     want = asked.types[0] if asked.types and asked.types[0] != "paragraph" else None
     want_facts, want_words = facts(question), set(tokenize(question))
     glue = "" if lang == "zh" else " "
@@ -498,8 +498,9 @@ def holds_new(span: str, lang: Lang, kind: FactType, question: str) -> bool:
     return False
 
 
-def _clause_runs(text: str, lang: Lang) -> list[str]:
-    """The clauses of `text`, a clause of fewer than MIN_CLAUSE_TOKENS words joined to the next."""
+def clause_runs(text: str, lang: Lang) -> list[str]:
+    """The clauses of `text`, a clause of fewer than MIN_CLAUSE_TOKENS words joined to the next (the
+    extractive statement's units, and the quote grammar's)."""
     out: list[str] = []
     pending = ""
     for part in clauses(text.replace("\n", " "), lang):
