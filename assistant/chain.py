@@ -61,6 +61,7 @@ class Turn:
     evidence: list[Hit] = field(default_factory=list)
     note: Hit | None = None  # the scope note of a topic the text does not cover
     draft: str = ""
+    extractive: str | None = None  # the extractive statement, made once: a model's answer is checked against it
     checked: Verified = field(default_factory=lambda: Verified(""))  # nothing verified: not an answer
 
 
@@ -173,8 +174,15 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
             log.warning("generator %s failed", generator.name, exc_info=True)
             turn.notices.append(FALLBACK.format(name=generator.name, reason=_reason(exc, secrets_of(self.settings))))
             turn.generator = self.extractive
-            turn.draft = self.extractive.draft(turn.question, turn.lang, turn.evidence)
+            turn.draft = self._statement(turn)
         turn.timings.generate_ms = _ms(t1)
+
+    def _statement(self, turn: Turn) -> str:
+        """The extractive statement for the turn, made on first use: the fallback, the NOT IN TEXT check,
+        the fact check and the missing-fact check all read the same one."""
+        if turn.extractive is None:
+            turn.extractive = self.extractive.draft(turn.question, turn.lang, turn.evidence)
+        return turn.extractive
 
     def _refused(self, turn: Turn) -> bool:
         """Whether the model's NOT IN TEXT stands. It is one signal, not a decision (issue 18): retrieval
@@ -190,7 +198,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         those."""
         if NOT_IN_TEXT not in turn.draft.upper():
             return False
-        statement = self.extractive.draft(turn.question, turn.lang, turn.evidence)
+        statement = self._statement(turn)
         found = self._finds_asked(turn, statement)
         log.info("the %s model said NOT IN TEXT; the extractive statement finds: %s", turn.generator.name, found)
         if found is None:
@@ -229,7 +237,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         if not checked.text and generator.is_model:
             turn.notices.append(UNVERIFIED)
             turn.generator = self.extractive
-            checked = verify(self.extractive.draft(turn.question, turn.lang, turn.evidence), turn.evidence)
+            checked = verify(self._statement(turn), turn.evidence)
         turn.checked = checked
         if checked.text and turn.generator.is_model:
             self._check_fact(turn)
@@ -246,7 +254,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         rule): it fires on 6, 3 wrong -> correct, 2 wrong either way, 1 correct -> wrong. Dev set, every
         third question (65), with the prompt of issue 18 and `_refused`: wrong-fact answers 0.143 -> 0.000,
         statement correct 0.673 -> 0.727."""
-        statement = self.extractive.draft(turn.question, turn.lang, turn.evidence)
+        statement = self._statement(turn)
         kind = other_fact(turn.question, turn.checked.text, statement, member=self._picks_member(turn))
         if kind is None:
             return
@@ -260,7 +268,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         (`gives_asked_fact`); where the extractive statement holds the asked fact, it answers instead, with
         a notice: the same rule as for the model's NOT IN TEXT (`_refused`), for the answer that leaves the
         fact out (a two-part question's "when" part was refused so on the dev sample of issue 18)."""
-        statement = self.extractive.draft(turn.question, turn.lang, turn.evidence)
+        statement = self._statement(turn)
         if (found := self._finds_asked(turn, statement)) is None:
             return
         checked = verify(statement, turn.evidence)

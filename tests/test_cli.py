@@ -184,3 +184,22 @@ def test_schema_shows_the_answer_shape(tmp_path):
     assert {"answer", "citations", "see_also"} <= set(schema["properties"])
     assert "statement" in schema["properties"]["answer"]["description"]
     assert {"quote", "translation"} <= set(schema["$defs"]["Citation"]["properties"])
+
+
+def test_python_m_assistant_is_the_assistant_command(built):
+    """Where the venv's scripts are not on PATH, `python -m assistant` does what `assistant` does."""
+    args = [
+        sys.executable,
+        "-m",
+        "assistant",
+        "--data-dir",
+        str(built.data_dir),
+        "search",
+        QUESTION,
+        "--k",
+        "1",
+        "--json",
+    ]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[0]["paragraph"] == "OP3"
