@@ -98,6 +98,19 @@ class Expander:
     def key(self, passage: Passage) -> str:
         return hashlib.sha256("\x1f".join([passage.message(), self.model, self.prompt_sha256]).encode()).hexdigest()
 
+    def record(self, passage: Passage, expansion: Expansion, raw: str = "", seconds: float = 0.0) -> Record:
+        """What this expander wrote for a passage, as the cache keeps it, with its provenance."""
+        return Record(
+            key=self.key(passage),
+            generator=self.generator,
+            model=self.model,
+            prompt_sha256=self.prompt_sha256,
+            created=dt.datetime.now(dt.UTC),
+            seconds=round(seconds, 2),
+            raw=raw,
+            expansion=expansion,
+        )
+
 
 class Record(BaseModel):
     """One paragraph's expansion as cached, with its provenance."""
@@ -292,9 +305,9 @@ def expand(
     with _one_writer(settings):
         llm = chat_model(settings, who.generator)
         started = time.monotonic()
-        for done, (key, passage) in enumerate(todo, start=1):
+        for done, (_, passage) in enumerate(todo, start=1):
             try:
-                cache.put(_write(llm, who, key, passage, settings.expand_tokens))
+                cache.put(_write(llm, who, passage, settings.expand_tokens))
                 report.generated += 1
             except Exception:
                 log.exception("The expansion of %s %s failed", *passage.ref)
@@ -305,22 +318,13 @@ def expand(
     return report
 
 
-def _write(llm, who: Expander, key: str, passage: Passage, max_tokens: int) -> Record:
+def _write(llm, who: Expander, passage: Passage, max_tokens: int) -> Record:
     extra = {"extra_body": {"grammar": who.grammar}} if who.grammar else {}
     started = time.monotonic()
     reply = llm.invoke([SystemMessage(who.prompt), HumanMessage(passage.message())], max_tokens=max_tokens, **extra)
     raw = str(reply.content)
     cut_off = reply.response_metadata.get("finish_reason") == "length"
-    return Record(
-        key=key,
-        generator=who.generator,
-        model=who.model,
-        prompt_sha256=who.prompt_sha256,
-        created=dt.datetime.now(dt.UTC),
-        seconds=round(time.monotonic() - started, 2),
-        raw=raw,
-        expansion=parse(raw, cut_off),
-    )
+    return who.record(passage, parse(raw, cut_off), raw, time.monotonic() - started)
 
 
 @contextmanager

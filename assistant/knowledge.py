@@ -240,9 +240,9 @@ def split_to_budget(text: str, budget: int) -> list[str]:
     return [c.strip() for part in chunks for c in split_to_budget(part, budget)]
 
 
-def chunk_id(doc: str, pid: str, lang: str, part: int, indexed: str, *links: list[str]) -> str:
-    """Everything stored with a chunk goes into its ID, so a changed link re-ingests it."""
-    fields = [doc, pid, lang, str(part), indexed, *(",".join(ids) for ids in links)]
+def chunk_id(doc: str, pid: str, lang: str, part: int, view: str, indexed: str, *links: list[str]) -> str:
+    """Everything stored with a chunk goes into its ID, so a changed link or view re-ingests it."""
+    fields = [doc, pid, lang, str(part), view, indexed, *(",".join(ids) for ids in links)]
     return hashlib.sha1("\x1f".join(fields).encode()).hexdigest()
 
 
@@ -273,7 +273,7 @@ def build_chunks(
                 views.append(("expansion", "", head + knowledge.expansions[pid][lang]))
             else:
                 written = (e.indexed(lang) for e in generated.get((RESOLUTION, pid), []))
-                views += [("expansion", "", head + text) for text in written if text]
+                views += [("generated", "", head + text) for text in written if text]
             if kind == "scope":
                 note = scope_notes[pid]
                 views.append(("expansion", "", note.topic_zh if lang == "zh" else note.topic_en))
@@ -281,7 +281,7 @@ def build_chunks(
             for part, (view, shown, indexed) in enumerate(views):
                 chunks.append(
                     Chunk(
-                        id=chunk_id(knowledge.doc(pid), pid, lang, part, indexed, footnotes, cited_by),
+                        id=chunk_id(knowledge.doc(pid), pid, lang, part, view, indexed, footnotes, cited_by),
                         doc=knowledge.doc(pid),
                         paragraph=pid,
                         lang=lang,

@@ -17,7 +17,7 @@ Kind = Literal[
     "header", "sponsors", "preamble", "operative", "footnote", "catalogue", "scope", "paragraph", "subparagraph"
 ]
 Lang = Literal["zh", "en"]
-View = Literal["text", "expansion"]
+View = Literal["text", "expansion", "generated"]
 # What writes an answer; in this order wherever the names are listed (the UI's choice, /v1/models, errors).
 GeneratorName = Literal["local", "openai", "extractive"]
 GENERATORS: tuple[GeneratorName, ...] = typing.get_args(GeneratorName)
@@ -126,7 +126,8 @@ class Chunk(BaseModel):
     part: int = 0
     view: View = Field(
         "text",
-        description="text: the paragraph itself; expansion: what it is about, indexed but never shown.",
+        description="text: the paragraph itself; expansion: what it is about, in hand-written words (indexed, never "
+        "shown); generated: what a model wrote it is about (expansion.py; embedded only, never shown).",
     )
     text: str = Field(description="The text shown to readers (empty for an expansion).")
     indexed: str = Field(description="The text embedded and matched: text with its context heading.")

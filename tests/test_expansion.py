@@ -48,17 +48,7 @@ def test_the_eight_lines_are_parsed_and_anything_else_is_dropped():
 def _record(settings: Settings, passage: Passage, expansion: Expansion) -> Record:
     who = expander(settings)
     assert who is not None
-    key = who.key(passage)
-    return Record(
-        key=key,
-        generator=who.generator,
-        model=who.model,
-        prompt_sha256=who.prompt_sha256,
-        created=dt.datetime.now(dt.UTC),
-        seconds=1.0,
-        raw="",
-        expansion=expansion,
-    )
+    return who.record(passage, expansion, seconds=1.0)
 
 
 WRITTEN = Expansion(
@@ -83,7 +73,8 @@ def test_cached_expansions_are_indexed_beside_their_paragraph_and_never_shown(tm
             "(`assistant model install`, then `assistant expand`)."
         )
         views = [c for c in build_chunks(knowledge, settings, generated.found) if c.paragraph == "OP3"]
-        expansions = [c for c in views if c.view == "expansion"]
+        expansions = [c for c in views if c.view != "text"]
+        assert {c.view for c in expansions} == {"expansion" if aids == "all" else "generated"}
         assert all(c.text == "" for c in expansions)
         assert [c.lang for c in expansions] == ["zh", "en"]
         has_generated = any("首届会议在哪个城市召开？会址" in c.indexed for c in expansions if c.lang == "zh")
@@ -120,10 +111,10 @@ def test_a_documents_expansions_reach_it_in_both_languages(tmp_path):
     chunks = document_chunks(settings, docs, cached(settings, every).found)
     assert [(c.lang, c.view, c.part) for c in chunks] == [
         ("en", "text", 0),
-        ("zh", "expansion", 1),
-        ("en", "expansion", 2),
-        ("zh", "expansion", 3),
-        ("en", "expansion", 4),
+        ("zh", "generated", 1),
+        ("en", "generated", 2),
+        ("zh", "generated", 3),
+        ("en", "generated", 4),
         ("zh", "text", 0),
     ]
     assert len({c.id for c in chunks}) == len(chunks)

@@ -40,11 +40,11 @@ def document_chunks(
             views: list[tuple[View, Lang, str, str]] = [("text", doc.lang, x, f"{head}: {x}") for x in pieces]
             for expansion in unexpanded.pop((doc.symbol, key), []):
                 written = ((lang, expansion.indexed(lang)) for lang in LANGS)
-                views += [("expansion", lang, "", f"{head}: {text}") for lang, text in written if text]
+                views += [("generated", lang, "", f"{head}: {text}") for lang, text in written if text]
             for part, (view, lang, shown, indexed) in enumerate(views):
                 chunks.append(
                     Chunk(
-                        id=make_chunk_id(doc.symbol, key, lang, part, indexed),
+                        id=make_chunk_id(doc.symbol, key, lang, part, view, indexed),
                         doc=doc.symbol,
                         paragraph=key,
                         lang=lang,
