@@ -206,6 +206,12 @@ def test_the_clause_naming_a_fact_the_question_gives_only_locates_the_answer():
     clause = fact_clause(text, "en", parse_question(question), question) or ""
     assert "renewed the mandate of the Northern Rivers Agency" in clause
     assert "48/2" not in clause
+    # Where no clause holds a word the question asks, the clause naming what it names answers, not the first.
+    text = "Recalling resolution 31/7 of 3 March 2029, and taking note of Council resolution 48/2 of 9 October 2031,"
+    question = "When was resolution 48/2 adopted?"
+    assert fact_clause(text, "en", parse_question(question), question) == (
+        "and taking note of Council resolution 48/2 of 9 October 2031,"
+    )
 
 
 def test_a_list_written_as_one_long_clause_is_trimmed_to_the_items_the_question_asks_about():
