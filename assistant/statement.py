@@ -411,17 +411,17 @@ def open_question(asked: Asked) -> bool:
 def fact_clause(
     text: str, lang: Lang, asked: Asked, question: str, nearness: Nearness | None = None, share: float = 1.0
 ) -> str | None:
-    """The run of clauses of `text` that answers: a clause that shares most with the question (its
-    facts twice, then its words) and those after it, within `share` of STATEMENT_BUDGET characters and one
-    sentence; where a type is asked, the run must hold a fact of that type the question does not give.
-    The clause repeating the question is only the anchor: "Whose efforts did resolution 22/8 welcome?"
+    """The run of clauses of `text` that answers: a clause that shares most with what the question asks
+    (asked_terms: its facts twice, then its words) and those after it, within `share` of STATEMENT_BUDGET
+    characters and one sentence; where a type is asked, the run must hold a fact of that type the question
+    does not give. The clause repeating the question is only the anchor: "Whose efforts did resolution 22/8 welcome?"
     is answered by the clause after "Recalling resolution 22/8". For an open question the run nearest
     the question in meaning (`nearness`, the E5 embedder) wins first: its answer often shares few words
     with it (dev set: statement correct 0.638 -> 0.650, at ~40 ms a question, the clauses' vectors
     cached). None when no run holds the type."""
     parts = clause_runs(text, lang)
     want = asked.types[0] if asked.types and asked.types[0] != "paragraph" else None
-    want_facts, want_words = facts(question), set(tokenize(question))
+    want_facts, want_words = asked_terms(question, asked, parts)
     glue = "" if lang == "zh" else " "
 
     def overlap(span: str) -> int:
@@ -440,8 +440,12 @@ def fact_clause(
     if not runs:
         return None
     near = nearness(question, [r for _, _, r in runs]) if nearness and open_question(asked) and len(runs) > 1 else None
+    # Where the asked words do not decide, the run beginning at the clause naming what the question names
+    # ("When was resolution 26/4 adopted?" against "resolution 70/1 of …, and … resolution 26/4 of …"):
+    # the facts it gives locate the answer's clause, though they are no words it asks.
     scored = [
-        ((near[n] if near else 0.0, overlap(run), overlap(first), -i), run) for n, (i, first, run) in enumerate(runs)
+        ((near[n] if near else 0.0, overlap(run), overlap(first), len(facts(first) & asked.facts), -i), run)
+        for n, (i, first, run) in enumerate(runs)
     ]
     if near and len(near) > 1 and _unclear(near):
         # No clear winner in meaning: the old clause run sharing most words with the question, where it
@@ -451,6 +455,22 @@ def fact_clause(
         if len(span) <= share * STATEMENT_BUDGET[lang]:
             return span
     return max(scored, key=lambda x: x[0])[1]
+
+
+def asked_terms(question: str, asked: Asked, parts: list[str]) -> tuple[set[str], set[str]]:
+    """The facts and words of the question that ask, less those that only locate: the facts it gives
+    ("resolution 26/4") and the words of the clause holding them, which the paragraph was found by.
+    "第 26/4 号决议重申了哪个机构的作用？" is answered by "在这方面重申联合国毒品和犯罪问题办公室的作用", not by
+    the clause naming 26/4 that shares 26/4, 号决 and 决议 with it. Statement correct, aided: dev 0.804 ->
+    0.810, held-out 0.615 -> 0.615; unaided: dev 0.748 -> 0.761, held-out 0.590 -> 0.603; wrong facts 0
+    in all four; median statement dev 159 / 71 -> 159 / 70 characters, held-out 182 / 82. Weighting the
+    words by their idf, in the index or among the paragraph's clauses, changed no dev statement."""
+    given = asked.facts
+    words = set(tokenize(question)) - {t for fact in given for t in tokenize(fact)}
+    anchors = [p for p in parts if given & facts(p)]
+    if anchors:
+        words -= set(tokenize(max(anchors, key=lambda p: len(given & facts(p)))))
+    return facts(question) - given, words
 
 
 def trimmed(span: str, lang: Lang, asked: Asked, question: str) -> str:

@@ -195,6 +195,25 @@ def test_a_title_question_is_answered_by_the_clause_holding_the_quoted_title():
     assert '"Working together, in good faith"' in clause  # never cut at the comma inside the title
 
 
+def test_the_clause_naming_a_fact_the_question_gives_only_locates_the_answer():
+    # The words of the clause naming 48/2 ("resolution") locate the paragraph; "renewed" and "mandate" ask.
+    text = (
+        "Welcoming Council resolution 48/2 of 9 October 2031, in which it thanked the panel for its report, "
+        "asked the secretariat to circulate the report widely and renewed the mandate of the Northern Rivers Agency,"
+    )
+    question = "Whose mandate did resolution 48/2 renew?"
+    assert parse_question(question).types == ("name",)
+    clause = fact_clause(text, "en", parse_question(question), question) or ""
+    assert "renewed the mandate of the Northern Rivers Agency" in clause
+    assert "48/2" not in clause
+    # Where no clause holds a word the question asks, the clause naming what it names answers, not the first.
+    text = "Recalling resolution 31/7 of 3 March 2029, and taking note of Council resolution 48/2 of 9 October 2031,"
+    question = "When was resolution 48/2 adopted?"
+    assert fact_clause(text, "en", parse_question(question), question) == (
+        "and taking note of Council resolution 48/2 of 9 October 2031,"
+    )
+
+
 def test_a_list_written_as_one_long_clause_is_trimmed_to_the_items_the_question_asks_about():
     members = "、".join(f"20{n:02d} 年 1 月 {n} 日第 {n}/1 号" for n in range(10, 40))
     clause = f"回顾其{members}决议，"
