@@ -142,6 +142,14 @@ class ExtractiveGenerator:
                 out.append(self.statement(question, lang, replace(asked, types=tuple(wants)), hit))
             elif "paragraph" in asked.types and not missing:
                 out.append(self.statement(question, lang, asked, hit))
+            elif not missing and (typed := [t for t in asked.types if t != "paragraph"][:1]):
+                # "In which records are the two resolutions published?": a further paragraph holding another
+                # fact of the asked type than those stated (dev statement correct 0.810 -> 0.822, held-out
+                # 0.615 =; unaided 0.761 -> 0.767, 0.603 -> 0.615; wrong facts 0; held-out Chinese median
+                # 82 -> 88 characters).
+                text, text_lang = _text(hit, lang)
+                if holds_new(text, text_lang, typed[0], f"{question} {stated}"):
+                    out.append(self.statement(f"{question} {stated}", lang, asked, hit))
         if open_question(asked) and len(out) == 1:
             # "What does the text say about UNODC?": the paragraphs scoring nearly as well often hold the
             # rest of the answer (dev set: statement correct 0.65 -> 0.72, evidence facts 0.74 -> 0.82,

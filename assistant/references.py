@@ -22,6 +22,8 @@ PATTERNS = [
     (FOOTNOTE, re.compile(rf"脚注\s*{NUMBER}")),
     (OPERATIVE, re.compile(rf"\b({'|'.join(ORDINALS)})\s+operative\s+paragraph", re.I)),
     (PREAMBULAR, re.compile(rf"\b({'|'.join(ORDINALS)})\s+preambular\s+paragraph", re.I)),
+    (FOOTNOTE, re.compile(rf"\b({'|'.join(ORDINALS)})\s+footnote", re.I)),
+    (FOOTNOTE, re.compile(rf"第\s*{NUMBER}\s*[个条]?\s*脚注")),
 ]
 PART = {
     OPERATIVE: {"en": "operative paragraphs", "zh": "执行部分段落"},

@@ -66,9 +66,11 @@ MIN_PART_TOKENS = 1  # "and why?" asks nothing alone
 PUBLISHED = re.compile(
     r"\bwhere\b.*\b(?:published|contained|issued|reproduced|printed|found)\b|载于|刊载|刊登|刊印|见于", re.I
 )
-# Asks for several things of one type: "which paragraphs", "哪几项".
+# Asks for several things of one type: "which paragraphs", "哪几项", "the two resolutions", "分别".
 SEVERAL = re.compile(
-    r"\b(?:which|what) (?:paragraphs|documents|reports|resolutions|countries|states|bodies)\b|哪些|哪几[项份段个]",
+    r"\b(?:which|what) (?:paragraphs|documents|reports|resolutions|countries|states|bodies)\b|哪些|哪几[项份段个]"
+    r"|\b(?:both|the (?:two|three|four|five) (?:[\w-]+ )?[\w-]+s)\b"
+    r"|(?:这|那)?[两二三四五][份项个次条]\w*(?:分别|各)|分别",
     re.I,
 )
 

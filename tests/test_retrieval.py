@@ -89,6 +89,8 @@ def test_a_paragraph_the_question_names_comes_first(retriever):
         "What does operative paragraph 4 ask of the Secretary-General?": "OP4",
         "序言部分第四段承认了什么？": "PP4",
         "OP6的内容": "OP6",
+        "What does the fourth footnote refer to?": "FN4",
+        "第二个脚注提到了什么？": "FN2",
     }
     for question, named in cases.items():
         hits, note = retriever.retrieve(question, 3)

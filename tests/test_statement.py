@@ -256,3 +256,32 @@ def test_two_members_of_one_list_asked_in_two_parts_are_both_stated():
 @pytest.mark.parametrize("question", ["Where is resolution 12/3 published?", "第 12/3 号决议刊载在哪里？"])
 def test_where_a_resolution_is_published_asks_for_a_record_not_a_place(question):
     assert parse_question(question).types[0] == "symbol"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Where are the two council decisions published?", "en"),
+        ("两项理事会决定分别刊载在哪里？", "zh"),
+    ],
+)
+def test_a_question_asking_for_two_records_gets_both(question, lang):
+    """ "The two decisions" asks for two facts of one type: each paragraph of the evidence holding another
+    record than those stated adds its sentence."""
+    hits = [
+        _hit(
+            "见《理事会正式记录，2031 年，补编第 3 号》(C/2031/3)。",
+            "See Official Records of the Council, 2031, Supplement No. 3 (C/2031/3).",
+            "FN1",
+        ),
+        _hit(
+            "见《理事会正式记录，2033 年，补编第 3 号》(C/2033/3)。",
+            "See Official Records of the Council, 2033, Supplement No. 3 (C/2033/3).",
+            "FN2",
+            0.9,
+        ),
+    ]
+    assert parse_question(question).several
+    draft = ExtractiveGenerator().draft(question, lang, hits)
+    assert [markers(s) for s in sentences(draft)] == [["FN1"], ["FN2"]]
+    assert "C/2031/3" in draft and "C/2033/3" in draft
