@@ -55,6 +55,22 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+ZH_STOPWORDS = sorted((w for w in STOPWORDS if IDEOGRAPH.match(w)), key=len, reverse=True)
+
+
+def function_bigrams(text: str) -> frozenset[str]:
+    """The Chinese bigrams of `text` that touch a stopword ("有什" of 有什么, "些段" of 哪些段落): tokens of
+    no topic, which a question shares with any text that asks or says something."""
+    out: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+        marked = [False] * len(run)
+        for word in ZH_STOPWORDS:
+            for m in re.finditer(word, run):
+                marked[m.start() : m.end()] = [True] * (m.end() - m.start())
+        out.update(run[i : i + 2] for i in range(len(run) - 1) if marked[i] or marked[i + 1])
+    return frozenset(out)
+
+
 class Scores(Mapping[int, float]):
     """BM25 scores of one query over the whole collection, read as {document index: score} of the
     documents that score above zero. Kept as one array, so taking the best few or the best of a

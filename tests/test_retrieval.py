@@ -2,7 +2,7 @@ import threading
 
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.lexical import BM25, tokenize
+from assistant.lexical import BM25, function_bigrams, tokenize
 
 
 def test_finds_the_organizational_session_in_both_languages(retriever):
@@ -250,3 +250,10 @@ def test_the_unaided_index_is_built_beside_the_normal_one_without_touching_it(bu
     assert retriever.retrieve(question)[1].paragraph == "SCOPE:committee_organization"
     note = bare.retrieve(question)[1]
     assert note is None or note.paragraph in kept
+
+
+def test_bigrams_touching_a_stopword_are_no_topic():
+    """ "有什么", "哪些段落": the pieces of asking words are no topic a scope note could share with a question."""
+    got = function_bigrams("这项决定有什么内容？哪些段落提到水？")
+    assert got == {"这项", "定有", "有什", "什么", "么内", "哪些", "些段"}  # not 决定, 内容, 段落, 提到
+    assert not function_bigrams("成员组成") and not function_bigrams("What is it?")
