@@ -93,8 +93,9 @@ def names(sentence: str) -> list[tuple[str, ...]]:
 def variant_pattern(variant: str) -> re.Pattern:
     if re.search(r"[\u4e00-\u9fff]", variant):
         return re.compile(re.escape(variant))
-    flags = 0 if variant.isupper() else re.I  # "AI" is a name, "ai" is not
-    return re.compile(rf"(?<![A-Za-z]){re.escape(variant)}", flags)
+    if variant.isupper():  # "AI" is a name, "ai" is not; UNGA does not name the UN
+        return re.compile(rf"(?<![A-Za-z]){re.escape(variant)}(?![A-Za-z])")
+    return re.compile(rf"(?<![A-Za-z]){re.escape(variant)}", re.I)
 
 
 def missing_names(sentence: str, sources: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ from pydantic import ConfigDict, PrivateAttr
 from .errors import BadInput
 from .facts import SYMBOL, YEAR
 from .lexical import BM25, Scores, Vocabulary, function_bigrams, tokenize
+from .mentions import Mentions, note_text
 from .models import Chunk, Hit, Texts
 from .references import missing_note, named_paragraphs
 from .refs import LATER_EVENTS, RESOLUTION, Ref, scope_id
@@ -121,6 +122,7 @@ class HybridRetriever(BaseRetriever):
     _scope_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _text_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _ids: dict[str, tuple[str, str]] = PrivateAttr(default_factory=dict)
+    _mentions: Mentions = PrivateAttr(default_factory=lambda: Mentions([]))
 
     def load(self) -> HybridRetriever:
         """Read the chunks once from the store and build the BM25 index in memory."""
@@ -143,6 +145,7 @@ class HybridRetriever(BaseRetriever):
         scope = np.array([c.kind == "scope" for c in chunks], dtype=bool)
         self._scope_rows, self._text_rows = np.flatnonzero(scope), np.flatnonzero(~scope)
         self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and scope_id(pid) is None}
+        self._mentions = Mentions(t for key, by in self._texts.items() if scope_id(key[1]) is None for t in by.values())
         return self
 
     def _lexical(self) -> tuple[BM25, Vocabulary]:
@@ -213,6 +216,9 @@ class HybridRetriever(BaseRetriever):
         if missing:
             return hits, self._missing(missing)
         asked = interrogative(asked or query)
+        if not named and (absent := self._mentions.absent(asked)):
+            log.info("the question names what the text never mentions: %s", absent)
+            return hits, self._unmentioned()
         note = self._scope_note(scores if asked == query else bm25.scores(asked))
         if note and hits and self._covered(asked, hits[0]):
             note = None
@@ -247,6 +253,11 @@ class HybridRetriever(BaseRetriever):
         existing = {pid for doc, pid in self._first if doc == RESOLUTION}
         text = missing_note(missing[0], existing)
         return Hit(doc=RESOLUTION, paragraph=Ref.missing(missing[0]).key, kind="scope", score=1.0, text=text)
+
+    def _unmentioned(self) -> Hit:
+        """The note for a question naming what the text never mentions (mentions.py)."""
+        key = Ref.scope("unmentioned").key
+        return Hit(doc=RESOLUTION, paragraph=key, kind="scope", score=1.0, text=note_text())
 
     def _covered(self, asked: str, best: Hit) -> bool:
         """The best paragraph holds what the question shares with the note: with the words that paragraph

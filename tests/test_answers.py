@@ -105,10 +105,20 @@ def test_cli_ask_empty_question_and_schema(built):
 
 
 def test_how_many_is_not_answered_by_a_paragraph_without_the_number(chain):
-    answer = chain.invoke({"question": "How many US dollars will the ad hoc committee cost?"})
+    answer = chain.invoke({"question": "How many dollars will the ad hoc committee cost?"})
     assert not answer.answerable and all(not c.supported for c in answer.citations)
     answer = chain.invoke({"question": "How many days will the organizational session last?"})
     assert answer.answerable and "[OP3]" in answer.answer
+
+
+def test_a_question_about_something_the_text_never_names_is_told_so(chain):
+    answer = chain.invoke({"question": "How does the Budapest Convention treat electronic evidence?"})
+    assert not answer.answerable and "never mentions a name, symbol or year that the question gives" in answer.answer
+    zh = chain.invoke({"question": "第76/999号决议对特设委员会作了什么安排？"})
+    assert not zh.answerable and "案文中都没有出现" in zh.answer and "76/999" not in zh.answer
+    # A place the question sets the session in is a premise the text corrects, not a reason to refuse.
+    placed = chain.invoke({"question": "Why will the organizational session take place in Geneva?"})
+    assert placed.answerable and "New York" in placed.answer
 
 
 def test_follow_up_about_what_the_text_does_not_say(chain):
@@ -191,7 +201,7 @@ def test_not_in_text_on_a_question_the_text_answers_is_answered(built, retriever
 
 
 def test_not_in_text_stands_where_the_text_does_not_give_the_asked_fact(built, retriever):
-    answer = _model_answer(built, retriever, "How many US dollars will the ad hoc committee cost?", "NOT IN TEXT")
+    answer = _model_answer(built, retriever, "How many dollars will the ad hoc committee cost?", "NOT IN TEXT")
     assert not answer.answerable and answer.answer.startswith("The text does not say")
 
 

@@ -139,8 +139,11 @@ def test_a_topic_the_best_paragraph_holds_is_not_refused_by_a_note_sharing_its_w
     hits, note = retriever.retrieve("决议关于人权说了什么？", 3)
     assert note is None and hits[0].paragraph == "PP17"
     # A State's position shares no word with the paragraph that best matches it: still refused.
-    _, note = retriever.retrieve("Why did the United States oppose the draft?", 3)
+    _, note = retriever.retrieve("Why did several delegations oppose the draft?", 3)
     assert note is not None and note.paragraph == "SCOPE:state_positions"
+    # Naming a State the text never mentions is reason enough (mentions.py).
+    _, note = retriever.retrieve("Why did the United States oppose the draft?", 3)
+    assert note is not None and note.paragraph == "SCOPE:unmentioned"
 
 
 def test_what_became_of_a_planned_session_is_a_later_event(retriever):
