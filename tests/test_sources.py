@@ -272,3 +272,11 @@ def test_cli_sources_show_of_a_document_not_held_or_not_cited(library):
         "Error: A/74/999 is not a document the resolution cites, and no text of it was added: "
         "`assistant sources list` shows the documents it cites.\n"
     )
+
+
+def test_a_name_only_a_fetched_document_mentions_is_mentioned_and_one_none_mentions_is_refused(chain):
+    # Argentina is named in the fixture report's footnote only; Malabo in no indexed text.
+    _, note = chain.retriever.retrieve("Did Argentina reply to the Secretary-General on electronic evidence?", 3)
+    assert note is None or note.paragraph != "SCOPE:unmentioned"
+    answer = chain.invoke({"question": "What does the Malabo Convention say about electronic evidence?"})
+    assert not answer.answerable and "never mentions a name" in answer.answer
