@@ -98,9 +98,10 @@ class Scores(Mapping[int, float]):
     def __len__(self) -> int:
         return len(self.positive)
 
-    def top(self, n: int) -> list[int]:
-        """Indices of the n best-scoring documents, best first; ties in index order."""
-        candidates = self.positive
+    def top(self, n: int, among: np.ndarray | None = None) -> list[int]:
+        """Indices of the n best-scoring documents (of those in `among`, if given), best first; ties in index
+        order."""
+        candidates = self.positive if among is None else np.intersect1d(self.positive, among)
         if len(candidates) > n:
             cut = np.argpartition(-self.array[candidates], n - 1)[:n]
             candidates = np.sort(candidates[cut])

@@ -118,7 +118,12 @@ class HybridRetriever(BaseRetriever):
     _vocabulary: Vocabulary | None = PrivateAttr(default=None)
     _texts: dict[tuple[str, str], dict[str, str]] = PrivateAttr(default_factory=dict)
     _first: dict[tuple[str, str], Chunk] = PrivateAttr(default_factory=dict)
-    _generated: int = PrivateAttr(default=0)  # chunks a model wrote: the BM25 ranking passes over them
+    # The rows BM25 ranks paragraphs by: no scope note, and nothing a model wrote about a paragraph, which is
+    # ranked by meaning only: its words are the paragraph's own plus those of any question (什么, 哪些, "What does
+    # the text say"), and ranked by BM25 as well they cost unaided held-out recall@1 0.82 -> 0.76 in each
+    # language (issue 19; docs/evaluation.md). Its words still count against a scope note, where they spare
+    # questions a wrong refusal.
+    _ranked_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _scope_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _text_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _ids: dict[str, tuple[str, str]] = PrivateAttr(default_factory=dict)
@@ -141,8 +146,8 @@ class HybridRetriever(BaseRetriever):
             key: {lang: ("" if lang == "zh" else " ").join(parts) for lang, parts in by.items()}
             for key, by in texts.items()
         }
-        self._generated = sum(c.view == "generated" for c in chunks)
         scope = np.array([c.kind == "scope" for c in chunks], dtype=bool)
+        self._ranked_rows = np.flatnonzero(~scope & np.array([c.view != "generated" for c in chunks], dtype=bool))
         self._scope_rows, self._text_rows = np.flatnonzero(scope), np.flatnonzero(~scope)
         self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and scope_id(pid) is None}
         self._mentions = Mentions(t for key, by in self._texts.items() if scope_id(key[1]) is None for t in by.values())
@@ -189,18 +194,7 @@ class HybridRetriever(BaseRetriever):
         dense = self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
         dense_ids = [cid for cid, _ in dense if self._chunks[cid].kind != "scope"]
         scores = bm25.scores(query)
-        lexical = [
-            self._order[i]
-            for i in scores.top(self.settings.lexical_candidates + len(self._scope_rows) + self._generated)
-        ]
-        # What a model wrote about a paragraph is ranked by meaning only: its words are the paragraph's own
-        # plus those of any question (什么, 哪些, "What does the text say"), and ranked by BM25 as well they cost
-        # unaided held-out recall@1 0.82 -> 0.76 in each language (issue 19; docs/evaluation.md). Its words still
-        # count against a scope note, where they spare questions a wrong refusal.
-        lexical_ids = [
-            cid for cid in lexical if self._chunks[cid].kind != "scope" and self._chunks[cid].view != "generated"
-        ]
-        lexical_ids = lexical_ids[: self.settings.lexical_candidates]
+        lexical_ids = [self._order[i] for i in scores.top(self.settings.lexical_candidates, self._ranked_rows)]
         fused: dict[tuple[str, str], float] = defaultdict(float)
         weighted = ((1.0, dense_ids), (self.settings.lexical_weight, lexical_ids))
         for weight, ids in weighted:
