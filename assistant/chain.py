@@ -37,6 +37,7 @@ OVERRULED = (
 MISSING_FACT = "The model's answer did not give the asked {fact}; the text's clause holds it, so its words are shown."
 FACT_WORDS = {"date": "date", "number": "number", "symbol": "document symbol", "name": "name", "title": "title"}
 FALLBACK = "The {name} generator failed ({reason}); this answer is extractive."
+MISPLACED = "The question sets this in a place the text does not mention; the answer gives what the text says."
 UNVERIFIED = "The model's answer could not be verified against the text; this answer is extractive."
 
 
@@ -142,6 +143,8 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         turn.evidence, turn.note = self.retriever.retrieve(turn.query, k, asked=turn.question)
         if turn.evidence and not turn.note:
             turn.evidence = self._with_parts(turn)
+            if self.retriever.misplaced(turn.question):
+                turn.notices.append(MISPLACED)
         turn.timings.retrieve_ms = _ms(t0)
         return bool(turn.evidence) and not turn.note
 

@@ -47,12 +47,19 @@ class Mentions:
         years = [y for y in YEAR.findall(question) if y not in self.corpus]
         titles = [t for t in TITLE.findall(question) if t not in self.corpus]
         rest = TITLE.sub(" ", question)
-        names = [
-            n
-            for n in missing_names(rest, [self.corpus])
-            if n.lower() not in PARTS and not placed(rest, n) and not self._spelt_out(n)
-        ]
+        names = [n for n in self._unnamed(rest) if not placed(rest, n)]
         return list(dict.fromkeys([*symbols, *years, *titles, *names]))
+
+    def misplaced(self, question: str) -> list[str]:
+        """The places the question sets something in that the text never mentions ("held in Geneva"): no reason
+        to refuse (`absent` passes over them), but the reader should know the premise is not the text's."""
+        rest = TITLE.sub(" ", question)
+        return [n for n in self._unnamed(rest) if placed(rest, n)]
+
+    def _unnamed(self, question: str) -> list[str]:
+        """The names (names.py) the question gives that the text lacks, acronyms it spells out and document parts
+        aside."""
+        return [n for n in missing_names(question, [self.corpus]) if n.lower() not in PARTS and not self._spelt_out(n)]
 
     def _spelt_out(self, name: str) -> bool:
         """Whether `name` is the acronym of a name the text spells out (UNGA: United Nations General Assembly;

@@ -175,6 +175,11 @@ class HybridRetriever(BaseRetriever):
         unless it names a paragraph ("OP3")."""
         return self._lexical()[1].asks_something(question) or bool(named_paragraphs(question))
 
+    def misplaced(self, question: str) -> list[str]:
+        """The places the asking sentences set something in that no indexed paragraph mentions (mentions.py)."""
+        self._lexical()
+        return self._mentions.misplaced(interrogative(question))
+
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         return self.retrieve(question, k)[0]
 

@@ -119,6 +119,7 @@ def test_a_question_about_something_the_text_never_names_is_told_so(chain):
     # A place the question sets the session in is a premise the text corrects, not a reason to refuse.
     placed = chain.invoke({"question": "Why will the organizational session take place in Geneva?"})
     assert placed.answerable and "New York" in placed.answer
+    assert any("a place the text does not mention" in n for n in placed.notices)
 
 
 def test_follow_up_about_what_the_text_does_not_say(chain):

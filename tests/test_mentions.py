@@ -47,3 +47,9 @@ def test_a_question_naming_what_the_text_lacks_is_told_so(mentions, question, ab
 )
 def test_what_the_text_mentions_or_a_place_asked_about_is_no_reason_to_refuse(mentions, question):
     assert mentions.absent(question) == []
+
+
+def test_a_place_the_text_lacks_is_told_apart(mentions):
+    assert mentions.misplaced("Why was the report adopted in Geneva?") == ["Geneva"]
+    assert mentions.misplaced("What did the report say in Vienna?") == []  # the text mentions Vienna
+    assert mentions.misplaced("What does the Budapest Convention say?") == []  # not a place it is set in
