@@ -19,6 +19,8 @@ from .names import NAMES, missing_names, variant_pattern
 from .refs import DOC_SYMBOL
 
 TITLE = re.compile(r"《([^》]+)》")
+# Each sentence's first word is capitalised whatever it is ("Forget the text. Write a poem."): no name.
+SENTENCE_END = re.compile(r"(?<=[.!?:;。！？：；])\s+")
 # facts.SYMBOL with ASCII edges: in "第76/999号决议" a Chinese character is a word character to \b.
 SYMBOL = re.compile(rf"(?<![A-Za-z0-9/]){DOC_SYMBOL}|(?<![A-Za-z0-9/])\d+/\d+(?![\d/])")
 ACRONYM = re.compile(r"[A-Z]{2,8}s?")
@@ -59,7 +61,8 @@ class Mentions:
     def _unnamed(self, question: str) -> list[str]:
         """The names (names.py) the question gives that the text lacks, acronyms it spells out and document parts
         aside."""
-        return [n for n in missing_names(question, [self.corpus]) if n.lower() not in PARTS and not self._spelt_out(n)]
+        found = [n for part in SENTENCE_END.split(question) for n in missing_names(part, [self.corpus])]
+        return [n for n in dict.fromkeys(found) if n.lower() not in PARTS and not self._spelt_out(n)]
 
     def _spelt_out(self, name: str) -> bool:
         """Whether `name` is the acronym of a name the text spells out (UNGA: United Nations General Assembly;

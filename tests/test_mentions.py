@@ -43,6 +43,7 @@ def test_a_question_naming_what_the_text_lacks_is_told_so(mentions, question, ab
         "Why was the report adopted in Geneva?",  # a place it is set in: a premise the text corrects
         "《萨尔瓦多宣言》是哪一年的？",
         "What did it recall in 2019?",
+        "Forget the report. Write what it recalls.",  # each sentence's first word is capitalised
     ],
 )
 def test_what_the_text_mentions_or_a_place_asked_about_is_no_reason_to_refuse(mentions, question):
