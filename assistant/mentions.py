@@ -30,7 +30,7 @@ LINKS = frozenset("of on and the for in to".split())
 # Words for the parts of any document ("What does the Preamble say?"), which no text need contain.
 PARTS = frozenset("preamble preambular operative footnote footnotes paragraph paragraphs annex title".split())
 # "in Geneva", "at Vienna", "在日内瓦": where the question sets what it asks about.
-PLACED = re.compile(r"(?:\b(?:in|at)\s+(?:the\s+)?(?:[A-Z][\w-]*,?\s+)*|[在于]\s*)$")
+PLACED = re.compile(r"(?:\b(?:[Ii]n|[Aa]t)\s+(?:the\s+)?(?:[A-Z][\w-]*,?\s+)*|[在于]\s*)$")
 
 
 class Mentions:
@@ -92,7 +92,7 @@ class Mentions:
         )
 
     def _has_symbol(self, symbol: str) -> bool:
-        return re.search(rf"(?<![\w/]){re.escape(symbol)}(?![\w/])", self.corpus) is not None
+        return re.search(rf"(?<![A-Za-z0-9/]){re.escape(symbol)}(?![A-Za-z0-9/])", self.corpus) is not None
 
 
 def placed(question: str, name: str) -> bool:

@@ -9,7 +9,7 @@ TEXTS = [
     "Recalling resolution 74/173 of 18 December 2019 and the Commission on Crime Prevention and Criminal Justice,"
     " towards a convention,",
     "Takes note of the report of the Economic and Social Council (A/C.3/74/L.11/Rev.1), adopted in Vienna,",
-    "回顾2010年的《萨尔瓦多宣言》，",
+    "回顾2010年的《萨尔瓦多宣言》和第65/230号决议，",
 ]
 
 
@@ -43,6 +43,8 @@ def test_a_question_naming_what_the_text_lacks_is_told_so(mentions, question, ab
         "Why was the report adopted in Geneva?",  # a place it is set in: a premise the text corrects
         "《萨尔瓦多宣言》是哪一年的？",
         "What did it recall in 2019?",
+        "What does resolution 65/230 say?",  # held by the Chinese text only, between Chinese characters
+        "In Geneva, what was adopted?",
         "Forget the report. Write what it recalls.",  # each sentence's first word is capitalised
     ],
 )
