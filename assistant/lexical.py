@@ -99,9 +99,9 @@ class Scores(Mapping[int, float]):
         return len(self.positive)
 
     def top(self, n: int, among: np.ndarray | None = None) -> list[int]:
-        """Indices of the n best-scoring documents (of those in `among`, if given), best first; ties in index
-        order."""
-        candidates = self.positive if among is None else np.intersect1d(self.positive, among)
+        """Indices of the n best-scoring documents (of those `among`, a boolean mask over all of them, marks),
+        best first; ties in index order. The mask costs one lookup per scoring document, no sort."""
+        candidates = self.positive if among is None else self.positive[among[self.positive]]
         if len(candidates) > n:
             cut = np.argpartition(-self.array[candidates], n - 1)[:n]
             candidates = np.sort(candidates[cut])

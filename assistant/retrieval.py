@@ -118,12 +118,12 @@ class HybridRetriever(BaseRetriever):
     _vocabulary: Vocabulary | None = PrivateAttr(default=None)
     _texts: dict[tuple[str, str], dict[str, str]] = PrivateAttr(default_factory=dict)
     _first: dict[tuple[str, str], Chunk] = PrivateAttr(default_factory=dict)
-    # The rows BM25 ranks paragraphs by: no scope note, and nothing a model wrote about a paragraph, which is
+    # Which rows BM25 ranks paragraphs by: no scope note, and nothing a model wrote about a paragraph, which is
     # ranked by meaning only: its words are the paragraph's own plus those of any question (什么, 哪些, "What does
     # the text say"), and ranked by BM25 as well they cost unaided held-out recall@1 0.82 -> 0.76 in each
     # language (issue 19; docs/evaluation.md). Its words still count against a scope note, where they spare
     # questions a wrong refusal.
-    _ranked_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _ranked: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=bool))
     _scope_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _text_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _ids: dict[str, tuple[str, str]] = PrivateAttr(default_factory=dict)
@@ -147,7 +147,7 @@ class HybridRetriever(BaseRetriever):
             for key, by in texts.items()
         }
         scope = np.array([c.kind == "scope" for c in chunks], dtype=bool)
-        self._ranked_rows = np.flatnonzero(~scope & np.array([c.view != "generated" for c in chunks], dtype=bool))
+        self._ranked = ~scope & np.array([c.view != "generated" for c in chunks], dtype=bool)
         self._scope_rows, self._text_rows = np.flatnonzero(scope), np.flatnonzero(~scope)
         self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and scope_id(pid) is None}
         self._mentions = Mentions(t for key, by in self._texts.items() if scope_id(key[1]) is None for t in by.values())
@@ -199,7 +199,7 @@ class HybridRetriever(BaseRetriever):
         dense = self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
         dense_ids = [cid for cid, _ in dense if self._chunks[cid].kind != "scope"]
         scores = bm25.scores(query)
-        lexical_ids = [self._order[i] for i in scores.top(self.settings.lexical_candidates, self._ranked_rows)]
+        lexical_ids = [self._order[i] for i in scores.top(self.settings.lexical_candidates, self._ranked)]
         fused: dict[tuple[str, str], float] = defaultdict(float)
         weighted = ((1.0, dense_ids), (self.settings.lexical_weight, lexical_ids))
         for weight, ids in weighted:
