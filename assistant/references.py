@@ -1,4 +1,5 @@
-"""Paragraphs a question names itself: "OP3", "operative paragraph 3", "执行部分第 3 段", "脚注 5".
+"""What a question's words point at in the text: paragraphs it names itself ("OP3", "operative
+paragraph 3", "执行部分第 3 段", "脚注 5"), and the words by which it means the text as a whole.
 
 Readers often point at a paragraph instead of describing it. A named paragraph that exists is the
 best evidence there is; one that does not exist ("operative paragraph 9" of a text with six) is a
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .facts import zh_numeral
+from .lexical import function_bigrams, tokenize
 from .refs import FOOTNOTE, OPERATIVE, PREAMBULAR, numbered, series
 
 NUMBER = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
@@ -66,3 +68,25 @@ def missing_note(missing: str, existing: set[str]) -> dict[str, str]:
         "en": f"The text has no {missing}: it has {count} {part['en']} ({prefix}1–{prefix}{count}).",
         "zh": f"案文中没有 {missing}：案文共有 {count} 个{part['zh']}（{prefix}1–{prefix}{count}）。",
     }
+
+
+# "In this resolution", "the draft", "the text", "本决议", "草案", "案文": the words a question means the text by.
+# They name no topic, yet search matches them with every paragraph that says "resolution" or "draft": the
+# catalogue's 24 entries for "General Assembly resolution …" outranked PP2 for "Any mention of AI in this
+# resolution?". Not before a number or symbol ("the resolution 73/187"), nor a bare 决议 after its start
+# ("哪项决议核可的", "那一长串决议"), where it is what the question asks about.
+SELF_REFERENCE = re.compile(
+    r"\b(?:(?:in|of|by|from|to|under)\s+)?(?:this|the|that)\s+(?:draft(?:\s+resolution)?|resolution|text|document)\b"
+    r"(?!\s*[\d/]|\s+(?:symbol|number|title)s?\b)(?:['’]s)?"
+    r"|(?:本|该|这份|这项|这个)?(?:决议草案|草案|案文)|(?:本|该|这份|这项|这个)(?:决议|文件)|^(?:决议|文件|案文)",
+    re.I,
+)
+
+
+def without_self_reference(question: str) -> str:
+    """The question without the words it means the whole text by, what retrieval searches by; the
+    question itself when nothing else in it would ask anything ("What is this draft?"). Measured on the
+    development retrieval set: recall@1 English 0.88 -> 0.90 aided and 0.70 -> 0.74 unaided; held-out
+    unchanged (docs/evaluation.md)."""
+    rest = SELF_REFERENCE.sub(" ", question.strip())
+    return rest if set(tokenize(rest)) - function_bigrams(rest) else question

@@ -25,7 +25,7 @@ from .facts import SYMBOL, YEAR
 from .lexical import BM25, Scores, Vocabulary, function_bigrams, tokenize
 from .mentions import Mentions, note_text
 from .models import Chunk, Hit, Texts
-from .references import missing_note, named_paragraphs
+from .references import missing_note, named_paragraphs, without_self_reference
 from .refs import LATER_EVENTS, RESOLUTION, Ref, scope_id
 from .settings import Settings
 from .store import Store
@@ -196,9 +196,10 @@ class HybridRetriever(BaseRetriever):
         k = k or self.k
         # Scope notes take no place in the paragraphs' ranking: a note ranked above a paragraph would
         # lower its fused score, and editing a note would reorder paragraphs.
-        dense = self.store.dense(self.embedder.embed_query(query), self.settings.dense_candidates)
+        searched = without_self_reference(query)
+        dense = self.store.dense(self.embedder.embed_query(searched), self.settings.dense_candidates)
         dense_ids = [cid for cid, _ in dense if self._chunks[cid].kind != "scope"]
-        scores = bm25.scores(query)
+        scores = bm25.scores(searched)
         lexical_ids = [self._order[i] for i in scores.top(self.settings.lexical_candidates, self._ranked)]
         fused: dict[tuple[str, str], float] = defaultdict(float)
         weighted = ((1.0, dense_ids), (self.settings.lexical_weight, lexical_ids))
@@ -218,7 +219,7 @@ class HybridRetriever(BaseRetriever):
         if not named and (absent := self._mentions.absent(asked)):
             log.info("the question names what the text never mentions: %s", absent)
             return hits, self._unmentioned()
-        note = self._scope_note(scores if asked == query else bm25.scores(asked))
+        note = self._scope_note(scores if asked == searched else bm25.scores(asked))
         if note and hits and self._covered(asked, hits[0]):
             note = None
         if note and (named or anchored(query, hits)):  # it asks about what it names

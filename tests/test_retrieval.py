@@ -260,3 +260,34 @@ def test_bigrams_touching_a_stopword_are_no_topic():
     got = function_bigrams("这项决定有什么内容？哪些段落提到水？")
     assert got == {"这项", "定有", "有什", "什么", "么内", "哪些", "些段"}  # not 决定, 内容, 段落, 提到
     assert not function_bigrams("成员组成") and not function_bigrams("What is it?")
+
+
+def test_words_meaning_the_whole_text_are_no_search_terms():
+    from assistant.references import without_self_reference
+
+    assert " ".join(without_self_reference("Any mention of AI in this resolution?").split()) == "Any mention of AI ?"
+    assert without_self_reference("本决议提到人工智能了吗？").strip() == "提到人工智能了吗？"
+    kept = (
+        "What is the draft resolution?",
+        "这份草案是什么？",
+        "What does the resolution 73/187 say?",
+        "What is the document symbol of the report?",
+        "萨尔瓦多宣言是哪项决议核可的？",
+    )
+    for question in kept:  # nothing else to search by, a resolution it names, a symbol, the resolution asked for
+        assert without_self_reference(question) == question
+
+
+def test_this_draft_resolution_does_not_pull_in_every_paragraph_saying_resolution(built, embedder):
+    """Without expansions, "this draft resolution" matched SPONSORS ("…: draft resolution") and the
+    catalogue's "General Assembly resolution …" entries above PP2, which holds what is asked."""
+    from assistant.indexing import ingest, open_retriever
+
+    unaided = built.model_copy(update={"aids": "none"})
+    ingest(unaided, embedder=embedder)
+    bare = open_retriever(unaided, embedder=embedder)
+    for question in (
+        "Does this draft resolution say anything about artificial intelligence?",
+        "本决议提到人工智能了吗？",
+    ):
+        assert bare.search(question, 1)[0].paragraph == "PP2", question
