@@ -31,9 +31,6 @@ SPONSORS = "SPONSORS"
 PREAMBULAR, OPERATIVE, FOOTNOTE, PARAGRAPH = "PP", "OP", "FN", "¶"
 CATALOGUE = "CAT:"
 SCOPE = "SCOPE:"
-# The scope note on what became of the plans the text makes (knowledge/scope.yaml): the retriever
-# gives it for "was the session postponed?", which the text that made the plan cannot answer.
-LATER_EVENTS = "later_events"
 
 # A UN document symbol: a series of one or two capitals, then parts separated by slashes, e.g.
 # A/74/130, E/2017/30, A/RES/70/174, A/C.3/74/L.11/Rev.1, E/CN.15/2019/L.5, A/HRC/RES/20/8,

@@ -26,7 +26,7 @@ from .lexical import BM25, Scores, Vocabulary, function_bigrams, tokenize
 from .mentions import Mentions, note_text
 from .models import Chunk, Hit, Texts
 from .references import missing_note, named_paragraphs, without_self_reference
-from .refs import LATER_EVENTS, RESOLUTION, Ref, scope_id
+from .refs import RESOLUTION, Ref, scope_id
 from .settings import Settings
 from .store import Store
 
@@ -70,24 +70,6 @@ def interrogative(question: str) -> str:
     parts = [p.strip() for p in QUESTION_END.split(question) if p.strip()]
     asking = [p for p in parts if p[-1] in "?？"]
     return " ".join(asking) if asking and len(asking) < len(parts) else question
-
-
-# What became of a plan, asked outright: the text that made the plan cannot tell.
-OUTCOME = re.compile(
-    r"\b(?:postponed|delayed|cancell?ed|rescheduled|(?:actually|really) (?:took|take|taken|held|met|happen\w*))\b"
-    r"|推迟|延期|取消|实际上是否",
-    re.I,
-)
-
-
-def asks_outcome(question: str, hits: list[Hit]) -> bool:
-    """Whether a planned session was postponed or took place is a later event, unless the paragraphs
-    found say so themselves."""
-    outcome = OUTCOME.search(question)
-    if not outcome:
-        return False
-    said = outcome.group(0).lower()
-    return not any(said in " ".join(h.text.values()).lower() for h in hits)
 
 
 def anchored(question: str, hits: list[Hit]) -> bool:
@@ -224,8 +206,6 @@ class HybridRetriever(BaseRetriever):
             note = None
         if note and (named or anchored(query, hits)):  # it asks about what it names
             note = None
-        if note is None and not named and asks_outcome(asked, hits[:3]):
-            note = self._note(LATER_EVENTS)
         return hits, note
 
     def _with_citing(self, hits: list[Hit]) -> list[Hit]:
@@ -245,9 +225,6 @@ class HybridRetriever(BaseRetriever):
         """Paragraphs the question names (references.py): those indexed, and the first one that is not."""
         ids = named_paragraphs(query)
         return [self._ids[p] for p in ids if p in self._ids], [p for p in ids if p not in self._ids][:1]
-
-    def _note(self, topic: str) -> Hit:
-        return self._hit((RESOLUTION, Ref.scope(topic).key), 1.0)
 
     def _missing(self, missing: list[str]) -> Hit:
         existing = {pid for doc, pid in self._first if doc == RESOLUTION}

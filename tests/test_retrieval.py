@@ -146,12 +146,9 @@ def test_a_topic_the_best_paragraph_holds_is_not_refused_by_a_note_sharing_its_w
     assert note is not None and note.paragraph == "SCOPE:unmentioned"
 
 
-def test_what_became_of_a_planned_session_is_a_later_event(retriever):
-    # The year is in OP3, but whether the session took place is not: the text planned it.
-    _, note = retriever.retrieve(
-        "Did the organizational session really take place in August 2020, or was it delayed?", 3
-    )
-    assert note is not None and note.paragraph == "SCOPE:later_events"
+def test_a_plan_asked_about_plainly_is_answered_by_the_paragraph_making_it(retriever):
+    # No phrase list of "postponed", "actually took place" decides scope any more (issue 19): the note on
+    # later events competes on its words like any other note.
     hits, note = retriever.retrieve("When will the organizational session take place?", 3)
     assert note is None and hits[0].paragraph == "OP3"
 
@@ -170,10 +167,13 @@ def test_a_new_scope_note_does_not_reorder_the_paragraphs(tmp_path, embedder):
     settings = Settings(data_dir=tmp_path / "data", knowledge_dir=tmp_path / "knowledge")
     questions = ["Where will the ad hoc committee hold its organizational session?", "特设委员会的组织会议在哪里开？"]
 
-    def ranking() -> list[list[tuple[str, float]]]:
+    def ranking() -> list[list[str]]:
+        # The best three, not their scores: the notes count in BM25's term statistics, so a note shifts
+        # scores a little (kept: leaving notes out of the statistics cost Chinese recall@1 0.898 -> 0.878 on
+        # the development set, 0.921 -> 0.895 held out).
         ingest(settings, embedder=embedder)
         retriever = open_retriever(settings, embedder=embedder)
-        return [[(h.paragraph, h.score) for h in retriever.search(q, k=5)] for q in questions]
+        return [[h.paragraph for h in retriever.search(q, k=3)] for q in questions]
 
     before = ranking()
     path = tmp_path / "knowledge" / "scope.yaml"
@@ -203,6 +203,33 @@ def test_every_scope_note_says_whether_it_is_generic():
     generic = {n["id"] for n in notes if n["generic"]}
     assert {"votes", "adoption", "proceedings", "later_events", "office_holders", "crime_help"} <= generic
     assert not generic & {"cosponsors_original", "committee_organization", "deadlines"}  # this text's own content
+
+
+def test_a_generic_note_names_nothing_of_this_text():
+    """A generic note must hold for any UN resolution or report (issue 19, item 1): no year, no numbered
+    symbol, and no place, body or State the resolution names, beyond the UN's own organs that any of its
+    texts names and the AI the assistant is. Until 3 December `later_events` named the ad hoc committee,
+    resolution 75/282 and 2021-2024, and the unaided index refused three held-out questions by those words
+    (unaided held-out refusal accuracy 0.714 with them, 0.50 without: docs/evaluation.md)."""
+    import re
+
+    import yaml
+    from helpers import ROOT
+
+    from assistant.facts import YEAR
+    from assistant.names import NAMES, names
+
+    def read(name: str) -> list[dict]:
+        return yaml.safe_load((ROOT / "knowledge" / name).read_text(encoding="utf-8"))["paragraphs"]
+
+    text = " ".join(p["text"] for name in ("paragraphs.zh.yaml", "paragraphs.en.yaml") for p in read(name))
+    listed = set(NAMES)  # names.py's list of places, bodies and States: capitalised words alone are no name here
+    own = set(names(text)) & listed - set(names("United Nations Secretary-General Third Committee AI"))
+    notes = yaml.safe_load((ROOT / "knowledge" / "scope.yaml").read_text(encoding="utf-8"))["notes"]
+    for note in (n for n in notes if n["generic"]):
+        words = " ".join(note[k] for k in ("topic_en", "topic_zh", "statement_en", "statement_zh"))
+        assert not YEAR.search(words) and not re.search(r"\d+/\d+", words), note["id"]
+        assert not set(names(words)) & own, (note["id"], set(names(words)) & own)
 
 
 def test_a_scope_note_without_generic_is_one_sentence(tmp_path):
@@ -250,7 +277,8 @@ def test_the_unaided_index_is_built_beside_the_normal_one_without_touching_it(bu
     assert "SCOPE:votes" in kept and "SCOPE:committee_organization" not in kept
     assert not any(c.view == "expansion" for c in chunks if c.kind != "scope")  # no expansions.yaml
     question = "Who chairs the ad hoc committee?"
-    assert retriever.retrieve(question)[1].paragraph == "SCOPE:committee_organization"
+    specific = {"committee_organization", "later_events_committee"}  # this text's own notes, not the unaided index's
+    assert retriever.retrieve(question)[1].paragraph.removeprefix("SCOPE:") in specific
     note = bare.retrieve(question)[1]
     assert note is None or note.paragraph in kept
 
