@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import UserError
+from .established import established
 from .models import CatalogueEntry, Chunk, Expansion, Lang, Paragraph, Repair, ScopeNote
 from .parsing import parse_seed, repair_pp12
 from .refs import FOOTNOTE, RESOLUTION, Ref, catalogue_id, scope_id
@@ -82,13 +83,30 @@ def load(settings: Settings) -> Knowledge:
     en = _load_yaml(kdir / "paragraphs.en.yaml")["paragraphs"]
     aided = settings.aids == "all"
     expansions = _optional(kdir / "expansions.yaml", "paragraphs") if aided else []
-    scope = [note for note in scope_notes(kdir) if aided or note.generic]
+    paragraphs = {p["id"]: Paragraph.model_validate(p) for p in zh}
+    english = {p["id"]: p["text"].strip() for p in en}
+    scope = [with_established(note, paragraphs, english) for note in scope_notes(kdir) if aided or note.generic]
     return Knowledge(
-        paragraphs={p["id"]: Paragraph.model_validate(p) for p in zh},
-        english={p["id"]: p["text"].strip() for p in en},
+        paragraphs=paragraphs,
+        english=english,
         catalogue=load_catalogue(kdir),
         expansions={e["id"]: {"zh": e["zh"].strip(), "en": e["en"].strip()} for e in expansions},
         scope={n.id: n for n in scope},
+    )
+
+
+def with_established(note: ScopeNote, paragraphs: dict[str, Paragraph], english: dict[str, str]) -> ScopeNote:
+    """The note with the names of what the text sets up in its topic, where it asks for them (established.py)."""
+    if not note.names_established:
+        return note
+    operative = [pid for pid, p in paragraphs.items() if p.kind == "operative"]
+    en = established((english.get(pid, "") for pid in operative), "en")
+    zh = established((paragraphs[pid].text for pid in operative), "zh")
+    return note.model_copy(
+        update={
+            "topic_en": f"{note.topic_en} What this text sets up: {'; '.join(en)}." if en else note.topic_en,
+            "topic_zh": f"{note.topic_zh}本案文设立或计划的：{'；'.join(zh)}。" if zh else note.topic_zh,
+        }
     )
 
 

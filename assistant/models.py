@@ -109,6 +109,11 @@ class ScopeNote(BaseModel):
     statement_en: str
     statement_zh: str
     see_instead: list[str] = Field(default_factory=list)
+    names_established: bool = Field(
+        False,
+        description="True: the names of the bodies and meetings the text's operative paragraphs set up "
+        "(established.py) join the topic, found anew in whatever text is indexed; no name is written here.",
+    )
 
     @property
     def key(self) -> str:
