@@ -111,7 +111,7 @@ class ScopeNote(BaseModel):
     see_instead: list[str] = Field(default_factory=list)
     names_established: bool = Field(
         False,
-        description="True: the names of the bodies and meetings the text's operative paragraphs set up "
+        description="True: the names of the bodies the text's operative paragraphs set up "
         "(established.py) join the topic, found anew in whatever text is indexed; no name is written here.",
     )
 
