@@ -18,6 +18,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 
 from .facts import facts
+from .lexical import tokenize
 from .llm import chat_model, load_prompt
 from .models import GeneratorName, Hit, Lang
 from .refs import RESOLUTION
@@ -54,6 +55,28 @@ REFERS_BACK = {"en": re.compile(r"\b(?:it|its|they|their|them)\b", re.I), "zh": 
 Search = Callable[[str], list[Hit]]
 NEAR_FURTHER = 0.05  # cosine: a further sentence this much less near the question than the first is dropped
 ANY = Asked(types=(), ordinal=None, several=False, facts=frozenset())
+NOVEL_SHARE = 0.25  # a further sentence with no more than this share of new words, and no new fact, repeats
+
+
+def novel(sentences: list[str], question: str) -> list[str]:
+    """The sentences that say something the question and the sentences before them do not: a further
+    sentence whose facts are all stated already and whose words beyond the question's are at most
+    NOVEL_SHARE new is a repeat ("Recalling General Assembly resolution 65/230 of 21 December 2010 [PP8]"
+    after the catalogue's sentence on 65/230; "A/74/130 [FN5]" for "What is A/74/130?"), shown as a "see
+    also" chip instead. Every figure of the fast profile is unchanged by it (counting the question's words as
+    new dropped the answer to a question that repeats its paragraph's words)."""
+    kept: list[str] = []
+    asked = set(tokenize(question))
+    seen_words, seen_facts = set(asked), facts(question)
+    for line in sentences:
+        body = strip_markers(line)
+        words, held = set(tokenize(body)) - asked, facts(body)  # an answer shares the question's words
+        if kept and held <= seen_facts and len(words - seen_words) <= NOVEL_SHARE * len(words):
+            continue
+        kept.append(line)
+        seen_words |= words
+        seen_facts |= held
+    return kept
 
 
 def _text(hit: Hit, lang: Lang) -> tuple[str, Lang]:
@@ -164,7 +187,7 @@ class ExtractiveGenerator:
                 near = self.nearness(question, [strip_markers(s) for s in [out[0], *further]])
                 further = [s for s, n in zip(further, near[1:], strict=True) if n >= near[0] - NEAR_FURTHER]
             out.extend(further)
-        return "\n".join(out)
+        return "\n".join(novel(out, question))
 
     def parts(self, parts: list[str], lang: Lang, hits: list[Hit]) -> str:
         """One sentence per part of a question that asks several things, each from the paragraph that
@@ -188,7 +211,7 @@ class ExtractiveGenerator:
             if line not in out:
                 out.append(line)
                 used.append(hit)
-        return "\n".join(out)
+        return "\n".join(novel(out, " ".join(parts)))
 
     def part_hit(self, part: str, lang: Lang, asked: Asked, given: frozenset[str], hits: list[Hit]) -> Hit:
         """The paragraph answering one part of a question: the facts it names, then a fact of the type it

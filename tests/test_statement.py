@@ -112,7 +112,8 @@ def test_the_statement_is_one_to_three_marked_sentences_without_the_official_tex
 PLATFORM = (
     "Recognizing the role of the expert group of the Commission on the problem of cybercrime in the region, "
     "which is an important platform for the exchange of information on national legislation, best practices "
-    "and technical assistance, with a view to examining options to strengthen existing responses,"
+    "and technical assistance among the States of every region and their authorities, with a view to examining "
+    "options to strengthen existing responses,"
 )
 
 
@@ -285,3 +286,28 @@ def test_a_question_asking_for_two_records_gets_both(question, lang):
     draft = ExtractiveGenerator().draft(question, lang, hits)
     assert [markers(s) for s in sentences(draft)] == [["FN1"], ["FN2"]]
     assert "C/2031/3" in draft and "C/2033/3" in draft
+
+
+def test_a_further_sentence_that_repeats_what_is_stated_is_left_out():
+    """The line "A/74/130 [FN5]" under the catalogue's sentence on A/74/130 says nothing the reader has not read."""
+    report = "A/74/130: report of the Secretary-General of 30 July 2019 on countering the use of ICTs."
+    hits = [_hit("", report, "CAT:A/74/130"), _hit("", "A/74/130.", "FN5", 0.9)]
+    draft = ExtractiveGenerator().draft("What does the text say about A/74/130?", "en", hits)
+    assert "[CAT:A/74/130]" in draft and "[FN5]" not in draft and len(sentences(draft)) == 1
+    # A further sentence holding a fact the first does not is kept.
+    hits[1] = _hit("", "The General Assembly takes note of A/74/130 in 2019 and of resolution 73/187.", "OP1", 0.9)
+    assert "[OP1]" in ExtractiveGenerator().draft("What does the text say about A/74/130?", "en", hits)
+
+
+def test_a_short_last_clause_finishes_the_statement_past_the_budget():
+    """A run cut before "detect, investigate and prosecute such use" ends on a dangling "prevent,"."""
+    text = (
+        "Stressing the need for technical assistance to developing countries, "
+        "upon their request, to improve domestic legislation and frameworks and to build the capacity of national "
+        "authorities to deal with such use in all its forms, "
+        "including the capacity to prevent, detect, investigate and prosecute such use, "
+        "and stressing in this regard the role played by the United Nations and by its regional commissions "
+        "and offices in all regions of the world,"
+    )
+    clause = fact_clause(text, "en", parse_question("Which capacity of national authorities?"), "Which capacity?")
+    assert clause is not None and clause.endswith("prosecute such use,") and "United Nations" not in clause
