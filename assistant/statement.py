@@ -133,6 +133,10 @@ CLEAR_MARGIN = 0.05
 # A flat English budget of 240 instead: held-out 0.679 but its median 202, over the bar.
 TAIL, OVERRUN = 0.3, 1.25
 LONG_CLAUSE = 2  # times the budget: a clause this long is a list (trimmed)
+# A clause that goes on a list the one before it began: one or two words, then a comma or "and" / "or"
+# ("regional and international levels", "detect, investigate and prosecute such use"). It changed one dev
+# statement, a fragment ending "…at the national [OP2]", and no figure of the fast profile.
+LIST_TAIL = re.compile(r"^[a-z][\w-]*(?:\s+[a-z][\w-]*)?(?:,\s|\s+(?:and|or)\s)")
 MIN_CLAUSE_TOKENS = 3  # a shorter clause ("Decides,") says nothing alone: it joins the next
 
 
@@ -541,7 +545,10 @@ def clause_runs(text: str, lang: Lang) -> list[str]:
     for part in clauses(text.replace("\n", " "), lang):
         pending = f"{pending}{'' if lang == 'zh' else ' '}{part.strip()}" if pending else part.strip()
         if len(tokenize(pending)) >= MIN_CLAUSE_TOKENS:
-            out.append(pending)
+            if lang == "en" and out and LIST_TAIL.match(pending) and not re.search(r"[.;:]\s*$", out[-1]):
+                out[-1] = f"{out[-1]} {pending}"  # "at the national," + "regional and international levels"
+            else:
+                out.append(pending)
             pending = ""
     if pending:
         out.append(f"{out.pop()}{'' if lang == 'zh' else ' '}{pending}" if out else pending)

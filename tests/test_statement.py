@@ -9,6 +9,7 @@ from assistant.generation import ExtractiveGenerator
 from assistant.models import Hit
 from assistant.statement import (
     Ordinal,
+    clause_runs,
     enumeration,
     fact_clause,
     parse_question,
@@ -311,3 +312,18 @@ def test_a_short_last_clause_finishes_the_statement_past_the_budget():
     )
     clause = fact_clause(text, "en", parse_question("Which capacity of national authorities?"), "Which capacity?")
     assert clause is not None and clause.endswith("prosecute such use,") and "United Nations" not in clause
+
+
+def test_a_clause_that_goes_on_the_list_before_it_is_not_cut_from_it():
+    """The statement "…existing efforts at the national [OP2]" was made: the list's comma had cut the clause."""
+    text = (
+        "Taking into full consideration existing efforts at the national, regional and international levels on "
+        "countering crime, including the capacity to prevent, detect, investigate and prosecute such use, "
+        "representative of all regions,"
+    )
+    assert clause_runs(text, "en") == [
+        "Taking into full consideration existing efforts at the national, regional and international levels on "
+        "countering crime,",
+        "including the capacity to prevent, detect, investigate and prosecute such use,",
+        "representative of all regions,",
+    ]
