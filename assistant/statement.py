@@ -42,9 +42,11 @@ ASKS: dict[FactType, re.Pattern] = {
         r"|哪里|哪儿|何地|在哪|哪个?城市|什么地方|谁|哪个?国家|哪国|哪个?机构|哪些国家",
         re.I,
     ),
+    # "in which" asks for a record only when the record follows it: "In which year was the report A/68/98
+    # issued?" asks for a date (statement correct dev 0.816 -> 0.822 aided, 0.773 -> 0.779 unaided).
     "symbol": re.compile(
         r"\b(?:which|what) (?:documents?|reports?|resolutions?|decisions?|records?)\b|\bsymbols?\b"
-        r"|\bin which\b.*\b(?:document|report|records)\b|文号|哪[一几]?份|哪[一几]项|哪些?决议|第几号",
+        r"|\bin which\s+(?:[\w-]+\s+){0,2}(?:documents?|reports?|records)\b|文号|哪[一几]?份|哪[一几]项|哪些?决议|第几号",
         re.I,
     ),
     "title": re.compile(r"\b(?:title|titled|entitled|called)\b|标题|题为|题目|名称|叫什么", re.I),

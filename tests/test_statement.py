@@ -47,6 +47,8 @@ DATES_EN = ["2 to 4 March 2015", "11 to 15 June 2012", "5 September 2016", "20 t
         ("名单中排在最后的是哪个国家？", ("name",), Ordinal(-1)),
         ("Which State appears 8th in the list?", ("name",), Ordinal(8)),
         ("How many meetings were held?", ("number",), None),
+        ("In which year was the expert report A/68/98 issued?", ("date",), None),  # no "in which … report"
+        ("In which official records is resolution 22/8 published?", ("symbol",), None),
         ("Where will the Third Committee meet at its seventy-fifth session?", ("name",), None),
     ],
 )
