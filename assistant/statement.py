@@ -46,7 +46,8 @@ ASKS: dict[FactType, re.Pattern] = {
     # issued?" asks for a date (statement correct dev 0.816 -> 0.822 aided, 0.773 -> 0.779 unaided).
     "symbol": re.compile(
         r"\b(?:which|what) (?:documents?|reports?|resolutions?|decisions?|records?)\b|\bsymbols?\b"
-        r"|\bin which\s+(?:[\w-]+\s+){0,2}(?:documents?|reports?|records)\b|文号|哪[一几]?份|哪[一几]项|哪些?决议|第几号",
+        r"|\bin which\s+(?:[\w-]+\s+){0,2}(?:documents?|reports?|records)\b"
+        r"|文号|哪[一几]?份|哪[一几]项|哪些?决议|第几号",
         re.I,
     ),
     "title": re.compile(r"\b(?:title|titled|entitled|called)\b|标题|题为|题目|名称|叫什么", re.I),
