@@ -64,7 +64,7 @@ def novel(sentences: list[str], question: str) -> list[str]:
     NOVEL_SHARE new is a repeat ("Recalling General Assembly resolution 65/230 of 21 December 2010 [PP8]"
     after the catalogue's sentence on 65/230; "A/74/130 [FN5]" for "What is A/74/130?"), shown as a "see
     also" chip instead. Every figure of the fast profile is unchanged by it (counting the question's words as
-    new dropped the answer to a question that repeats its paragraph's words)."""
+    already said dropped the answer to a question that repeats its paragraph's words)."""
     kept: list[str] = []
     asked = set(tokenize(question))
     seen_words, seen_facts = set(asked), facts(question)

@@ -472,8 +472,8 @@ def fact_clause(
 
 def fits(run: str, part: str, lang: Lang, share: float) -> bool:
     """Whether `part` may join a clause run: within the budget, or a short last part (at most TAIL of the
-    budget) that finishes the run within OVERRUN of it: "…including the capacity to prevent," is no
-    statement without "detect, investigate and prosecute such use"."""
+    budget) that finishes the run within OVERRUN of it: a run ending "…in all its forms," says less than
+    one that goes on to "including the capacity to prosecute such use"."""
     budget = share * STATEMENT_BUDGET[lang]
     size = len(run) + len(part)
     return size <= budget or (len(part) <= TAIL * budget and size <= OVERRUN * budget)
