@@ -225,7 +225,8 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         meeting", "the first sponsor"): ExtractiveGenerator.draft states such a member first."""
         asked = parse_question(turn.question)
         chosen = evidence(turn.evidence)
-        return bool(asked.ordinal) and any(self.extractive.members(turn.lang, asked, hit) for hit in chosen)
+        members = self.extractive.members
+        return bool(asked.ordinal) and any(members(turn.lang, asked, hit, turn.question) for hit in chosen)
 
     def _verify(self, turn: Turn) -> None:
         """What of the draft the paragraphs support; a model's answer that keeps nothing (or recites its

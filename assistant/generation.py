@@ -146,7 +146,7 @@ class ExtractiveGenerator:
             chosen = [naming[0], *(h for h in chosen if h is not naming[0])]
         # "The fourth meeting", "the resolution adopted in 2011": the paragraph whose list names the member
         # asked for answers, even where a catalogue entry on one member of it scores higher.
-        listing = [h for h in chosen if self.members(lang, asked, h)]
+        listing = [h for h in chosen if self.members(lang, asked, h, question)]
         if listing and listing[0] is not chosen[0]:
             chosen = [listing[0], *(h for h in chosen if h is not listing[0])]
         # "What is the title of resolution 53/70?": a paragraph holding a title answers, not one listing 53/70.
@@ -259,7 +259,7 @@ class ExtractiveGenerator:
         `whole`) the clause holding the asked fact, else the clause nearest the question; in the
         question's language where the paragraph has it."""
         text, text_lang = _text(hit, lang)
-        if members := self.members(lang, asked, hit):
+        if members := self.members(lang, asked, hit, question):
             joiner = "、" if text_lang == "zh" else "; "
             return sentence(joiner.join(members), text_lang, hit.paragraph)
         if whole and open_question(asked) and len(text) <= STATEMENT_BUDGET[text_lang]:
@@ -274,16 +274,25 @@ class ExtractiveGenerator:
         return sentence(trimmed(clause or text, text_lang, asked, question), text_lang, hit.paragraph)
 
     @staticmethod
-    def members(lang: Lang, asked: Asked, hit: Hit) -> list[str]:
+    def members(lang: Lang, asked: Asked, hit: Hit, question: str) -> list[str]:
         """The members of the paragraph's list that the question picks, by its ordinal or the facts it
-        gives; without an asked type, any list the paragraph holds (the longest first)."""
+        gives; without an asked type, any list the paragraph holds (the longest first). Members picked by
+        the facts the question gives must hold a fact of the asked type it does not give: "第 22/8 号决议载于
+        哪份正式记录？" is not answered by the member "2013 年 4 月 26 日第 22/8 号", which only names its subject."""
         if not (asked.ordinal or asked.facts):
             return []
         text, text_lang = _text(hit, lang)
         kinds = asked.types or ("date", "symbol", "name")
+        typed = [t for t in asked.types if t != "paragraph"][:1]
         lists = sorted((enumeration(text, text_lang, k) for k in kinds if k != "paragraph"), key=len, reverse=True)
         for found in lists:
             if found and (chosen := pick(found, text_lang, asked)) and len(chosen) <= MAX_MEMBERS:
+                if (
+                    asked.ordinal is None
+                    and typed
+                    and not all(holds_new(found[i].text, text_lang, typed[0], question) for i in chosen)
+                ):
+                    continue
                 return [found[i].text for i in chosen]
         return []
 

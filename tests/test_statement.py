@@ -242,7 +242,7 @@ def test_a_member_is_found_by_its_neighbour_in_the_list(question, expected):
         "SPONSORS",
     )
     lang = "zh" if "名单" in question else "en"
-    members = ExtractiveGenerator.members(lang, parse_question(question), hit)
+    members = ExtractiveGenerator.members(lang, parse_question(question), hit, question)
     assert members == ([expected] if expected else [])
 
 
@@ -330,3 +330,21 @@ def test_a_clause_that_goes_on_the_list_before_it_is_not_cut_from_it():
         "including the capacity to prevent, detect, investigate and prosecute such use,",
         "representative of all regions,",
     ]
+
+
+def test_a_list_member_that_only_names_the_questions_subject_does_not_answer_it():
+    """The member holding the symbol the question gives ("第 12/3 号") restates its subject; the record
+    the question asks for is in the clause after it."""
+    hit = Hit(
+        doc="X",
+        paragraph="FN9",
+        kind="footnote",
+        score=1.0,
+        text={
+            "zh": "委员会 2001 年 5 月 5 日第 12/3 号决议，载于《理事会正式记录，2001 年，补编第 9 号》(E/2001/9)。",
+            "en": "Commission resolution 12/3 of 5 May 2001, in Official Records, 2001, Supplement No. 9 (E/2001/9).",
+        },
+    )
+    question = "委员会第 12/3 号决议载于哪份正式记录？"
+    assert ExtractiveGenerator.members("zh", parse_question(question), hit, question) == []
+    assert "E/2001/9" in ExtractiveGenerator().draft(question, "zh", [hit])
