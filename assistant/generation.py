@@ -144,6 +144,8 @@ class ExtractiveGenerator:
         naming = [h for h in hits if asked.facts and asked.facts <= facts(_text(h, lang)[0])]
         if naming and not asked.facts <= facts(_text(chosen[0], lang)[0]):
             chosen = [naming[0], *(h for h in chosen if h is not naming[0])]
+        if open_question(asked) and asked.facts:
+            chosen = self.about(chosen, lang) or chosen
         # "The fourth meeting", "the resolution adopted in 2011": the paragraph whose list names the member
         # asked for answers, even where a catalogue entry on one member of it scores higher.
         listing = [h for h in chosen if self.members(lang, asked, h, question)]
@@ -188,6 +190,19 @@ class ExtractiveGenerator:
                 further = [s for s, n in zip(further, near[1:], strict=True) if n >= near[0] - NEAR_FURTHER]
             out.extend(further)
         return "\n".join(novel(out, question))
+
+    @staticmethod
+    def about(chosen: list[Hit], lang: Lang) -> list[Hit]:
+        """The paragraphs that can say what something an open question names is ("What is A/74/130?"):
+        not those that are only symbols and numbers. Footnote 5's "A/74/130." only names it, footnote 3's
+        "A/65/201, A/68/98 and A/70/174" names others."""
+        out = []
+        for hit in chosen:
+            text = _text(hit, lang)[0]
+            named = {t for fact in facts(text) for t in tokenize(fact)}
+            if set(tokenize(text)) - named:
+                out.append(hit)
+        return out
 
     def parts(self, parts: list[str], lang: Lang, hits: list[Hit]) -> str:
         """One sentence per part of a question that asks several things, each from the paragraph that

@@ -348,3 +348,21 @@ def test_a_list_member_that_only_names_the_questions_subject_does_not_answer_it(
     question = "委员会第 12/3 号决议载于哪份正式记录？"
     assert ExtractiveGenerator.members("zh", parse_question(question), hit, question) == []
     assert "E/2001/9" in ExtractiveGenerator().draft(question, "zh", [hit])
+
+
+def test_what_is_a_symbol_is_not_answered_by_paragraphs_that_are_only_symbols():
+    """Footnote 5 only names A/74/130 and footnote 3 lists other reports: neither says what it is."""
+    hits = [
+        _hit("A/74/130。", "A/74/130.", "FN5"),
+        _hit("A/65/201、A/68/98 和 A/70/174。", "A/65/201, A/68/98 and A/70/174.", "FN3", 0.9),
+        _hit(
+            "秘书长 2019 年 7 月 30 日的报告 A/74/130。",
+            "Report of the Secretary-General A/74/130 of 30 July 2019.",
+            "OP1",
+            0.9,
+        ),
+    ]
+    draft = ExtractiveGenerator().draft("What is A/74/130?", "en", hits)
+    assert "Secretary-General" in draft
+    assert "A/65/201" not in draft
+    assert "[FN5]" not in draft
