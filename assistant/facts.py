@@ -54,6 +54,10 @@ def zh_numeral(text: str) -> int:
     return ZH_DIGITS.get(tens, 1) * 10 + ZH_DIGITS.get(ones, 0)
 
 
+# "ICTs may lead to…" names no month: lower-case "may" is the verb (formal text writes the month "May").
+MODAL_MAY = re.compile(r"\bmay\b")
+
+
 def _english_words(text: str) -> set[str]:
     found: set[str] = set()
     for tens, ones in re.findall(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(\w+)", text):
@@ -73,7 +77,7 @@ def facts(text: str) -> set[str]:
     symbols = set(SYMBOL.findall(text))
     rest = SYMBOL.sub(" ", text)
     numbers = {str(int(n)) for n in NUMBER.findall(rest)}
-    numbers |= _english_words(rest.lower())
+    numbers |= _english_words(MODAL_MAY.sub(" ", rest).lower())
     numbers |= {str(zh_numeral(m)) for m in ZH_NUMERAL.findall(rest) if zh_numeral(m)}
     return symbols | numbers
 

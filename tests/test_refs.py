@@ -107,3 +107,9 @@ def test_one_symbol_pattern_rejects_what_is_not_a_symbol(text):
 def test_a_symbol_with_a_hyphen_is_one_fact_not_a_symbol_and_a_number():
     """facts.py used to stop a symbol at '-', so 'S/2019/1-Add.1' checked as S/2019/1 and 1."""
     assert facts("S/2019/1-Add.1") == {"S/2019/1-Add.1"}
+
+
+def test_the_verb_may_is_no_month():
+    """A question with "may" gave the fact 5 (May), which then had to be in its answer's paragraph."""
+    assert facts("What effect does the text say ICTs may have?") == set()
+    assert facts("held in May 2020") == {"5", "2020"}
