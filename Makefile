@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-INDEX := data/chroma/chroma.sqlite3
+# A stamp of its own: the store's chroma.sqlite3 changes whenever `assistant eval` brings the unaided
+# collection up to date, which made an edited knowledge file look indexed already.
+INDEX := data/.indexed
 
 .PHONY: run test test-fast install index model browser screenshot lint format eval eval-fast eval-judge eval-retrieval eval-answers \
 	bench bench-install bench-search bench-baseline bench-scale bench-scale-server bench-llm bench-concurrency bench-plots \
