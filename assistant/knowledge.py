@@ -232,7 +232,8 @@ def catalogue_text(entry: CatalogueEntry, lang: Lang) -> str:
         return f"{symbol}: {KIND_EN[entry.kind]}{title}, {when}. Cited in {cited}. {entry.description_en}"
     when = f"{entry.date.year} 年 {entry.date.month} 月 {entry.date.day} 日" if entry.date else ""
     title = f"“{entry.title_zh}”" if entry.title_zh else ""
-    return f"{symbol}：{KIND_ZH[entry.kind]}{title}，{when}。见 {cited}。{entry.description_zh}"
+    when = f"，{when}" if when else ""  # no empty clause ("“…补编第 10 号”，。") where an entry has no date
+    return f"{symbol}：{KIND_ZH[entry.kind]}{title}{when}。见 {cited}。{entry.description_zh}"
 
 
 SENTENCE_ENDS = [r"(?<=[。；;!?！？])", r"(?<=[.])\s", r"(?<=[，、,])"]

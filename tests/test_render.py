@@ -140,3 +140,19 @@ def test_the_source_panel_highlights_the_short_quote_and_its_english():
 def test_a_see_also_paragraph_opens_whole_without_highlight():
     html = render.source_html(view_op3(), None, see_also=True)
     assert "<mark" not in html and "the answer does not cite it" in html and "于 2020 年 8 月" in html
+
+
+def test_a_catalogue_entry_without_a_date_leaves_no_empty_clause():
+    from assistant.knowledge import catalogue_text
+
+    entry = CatalogueEntry(
+        id="E/1/1",
+        symbol="E/1/1",
+        kind="official-records",
+        year=2001,
+        title_zh="理事会正式记录，2001 年，补编第 1 号",
+        cited_in=["FN1"],
+        description_en="Records.",
+        description_zh="正式记录。",
+    )
+    assert "，。" not in catalogue_text(entry, "zh")
