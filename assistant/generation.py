@@ -195,7 +195,8 @@ class ExtractiveGenerator:
     def about(chosen: list[Hit], lang: Lang) -> list[Hit]:
         """The paragraphs that can say what something an open question names is ("What is A/74/130?"):
         not those that are only symbols and numbers. Footnote 5's "A/74/130." only names it, footnote 3's
-        "A/65/201, A/68/98 and A/70/174" names others."""
+        "A/65/201, A/68/98 and A/70/174" names others (three development statements lose such a list; no
+        figure of the fast profile moves)."""
         out = []
         for hit in chosen:
             text = _text(hit, lang)[0]
