@@ -366,3 +366,28 @@ def test_what_is_a_symbol_is_not_answered_by_paragraphs_that_are_only_symbols():
     assert "Secretary-General" in draft
     assert "A/65/201" not in draft
     assert "[FN5]" not in draft
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("What is the symbol of the Secretary-General's report?", "en"),
+        ("What is the report's document symbol?", "en"),
+        ("秘书长报告的文号是什么？", "zh"),
+    ],
+)
+def test_a_reports_symbol_is_not_the_resolution_it_was_prepared_under(question, lang):
+    """The paragraph names the resolution the report answers; the report's own symbol is in its footnote."""
+    hits = [
+        _hit(
+            "1. 表示注意到根据第 12/34 号决议编写的秘书长报告；",
+            "1. Takes note of the report of the Secretary-General prepared pursuant to resolution 12/34;",
+            "OP1",
+        ),
+        _hit("A/99/100。", "A/99/100.", "FN5", 0.9),
+    ]
+    draft = ExtractiveGenerator().draft(question, lang, hits)
+    assert "A/99/100" in draft and "12/34" not in draft
+    # Asked for the resolution, the paragraph's number is the answer.
+    asked = "Pursuant to which resolution was the report prepared?"
+    assert "12/34" in ExtractiveGenerator().draft(asked, "en", hits)
