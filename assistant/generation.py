@@ -18,9 +18,10 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 
 from .facts import facts
-from .lexical import tokenize
+from .lexical import function_bigrams, tokenize
 from .llm import chat_model, load_prompt
 from .models import GeneratorName, Hit, Lang
+from .references import named_paragraphs, without_self_reference
 from .refs import RESOLUTION
 from .settings import Settings
 from .statement import (
@@ -56,6 +57,7 @@ Search = Callable[[str], list[Hit]]
 NEAR_FURTHER = 0.05  # cosine: a further sentence this much less near the question than the first is dropped
 ANY = Asked(types=(), ordinal=None, several=False, facts=frozenset())
 NOVEL_SHARE = 0.25  # a further sentence with no more than this share of new words, and no new fact, repeats
+SYMBOL_WORDS = frozenset(tokenize("symbol symbols document number 文号 编号 号码"))  # what asks, not what it names
 
 
 def novel(sentences: list[str], question: str) -> list[str]:
@@ -154,7 +156,11 @@ class ExtractiveGenerator:
         # "What is the title of resolution 53/70?": a paragraph holding a title answers, not one listing 53/70.
         typed = [t for t in asked.types if t != "paragraph"][:1]
         holding = [h for h in chosen if typed and holds_new(*_text(h, lang), typed[0], question)]
-        if holding and holding[0] is not chosen[0] and not holds_new(*_text(chosen[0], lang), typed[0], question):
+        if typed == ["symbol"] and holding:
+            holding = self.anchored(question, holding, hits)
+            if not holding:
+                return ""  # every symbol found is another document's: the text does not say
+        if holding and chosen[0] not in holding:
             chosen = [holding[0], *(h for h in chosen if h is not holding[0])]
         out = [self.statement(question, lang, asked, chosen[0])]
         for hit in chosen[1:]:
@@ -190,6 +196,29 @@ class ExtractiveGenerator:
                 further = [s for s, n in zip(further, near[1:], strict=True) if n >= near[0] - NEAR_FURTHER]
             out.extend(further)
         return "\n".join(novel(out, question))
+
+    @staticmethod
+    def anchored(question: str, holding: list[Hit], hits: list[Hit]) -> list[Hit]:
+        """The paragraphs holding a symbol that are about what the question asks the symbol of: they (or the
+        paragraphs citing them, for a footnote) share a word the question names it by, or the question names
+        the paragraph. "What is the symbol of the revised draft?" was answered "A/74/130: report of the
+        Secretary-General", and "这份订正决议草案的文号是什么？" with footnote 3's reports: the text never gives
+        its own symbol. A question naming nothing ("What's its document symbol?") is not judged. Figures of the
+        fast profile unchanged; three such probe questions now say the text does not say."""
+        plain = re.sub(r"['’]s\b", " ", question)  # "What's", "Secretary-General's"
+        own = without_self_reference(plain)
+        named = set(tokenize(own)) - function_bigrams(own) - SYMBOL_WORDS
+        named = named or set(tokenize(plain)) - set(tokenize(own))  # "this text": the text itself
+        if not named:
+            return holding
+        by_id = {h.paragraph: h for h in hits}
+        ids = set(named_paragraphs(question))
+
+        def words(hit: Hit) -> set[str]:
+            citing = [t for p in hit.cited_by if p in by_id for t in by_id[p].text.values()]
+            return set(tokenize(" ".join([*hit.text.values(), *citing])))
+
+        return [h for h in holding if h.paragraph in ids or words(h) & named]
 
     @staticmethod
     def about(chosen: list[Hit], lang: Lang) -> list[Hit]:

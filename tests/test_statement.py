@@ -384,10 +384,27 @@ def test_a_reports_symbol_is_not_the_resolution_it_was_prepared_under(question, 
             "1. Takes note of the report of the Secretary-General prepared pursuant to resolution 12/34;",
             "OP1",
         ),
-        _hit("A/99/100。", "A/99/100.", "FN5", 0.9),
+        _hit("A/99/100。", "A/99/100.", "FN5", 0.9).model_copy(update={"cited_by": ["OP1"]}),
     ]
     draft = ExtractiveGenerator().draft(question, lang, hits)
     assert "A/99/100" in draft and "12/34" not in draft
     # Asked for the resolution, the paragraph's number is the answer.
     asked = "Pursuant to which resolution was the report prepared?"
     assert "12/34" in ExtractiveGenerator().draft(asked, "en", hits)
+
+
+def test_a_symbol_of_something_else_does_not_answer_for_the_texts_own():
+    """The text never gives its own symbol: a catalogue entry's or footnote's symbol is another document's."""
+    hits = [
+        _hit("A/65/201、A/68/98 和 A/70/174。", "A/65/201, A/68/98 and A/70/174.", "FN3"),
+        _hit("A/99/100：秘书长报告。", "A/99/100: report of the Secretary-General.", "CAT:A/99/100", 0.9),
+    ]
+    for question, lang in [
+        ("What is the symbol of the revised draft?", "en"),
+        ("这份订正决议草案的文号是什么？", "zh"),
+    ]:
+        assert ExtractiveGenerator().draft(question, lang, hits) == ""
+    # Asked by what it names, the entry answers.
+    assert "A/99/100" in ExtractiveGenerator().draft(
+        "What is the symbol of the Secretary-General's report?", "en", hits
+    )
