@@ -215,7 +215,7 @@ class AnswerChain(Runnable[QuestionInput, Answer]):
         or the question asks for no type (an open question)."""
         asked = parse_question(turn.question)
         lang = detect_language(statement) if statement else turn.lang
-        typed = [t for t in asked.types if t != "paragraph"]
+        typed = asked.fact_types
         if typed and holds_new(statement, lang, typed[0], turn.question):
             return FACT_WORDS[typed[0]]
         return "list member" if self._picks_member(turn) else None

@@ -154,7 +154,7 @@ class ExtractiveGenerator:
         if listing and listing[0] is not chosen[0]:
             chosen = [listing[0], *(h for h in chosen if h is not listing[0])]
         # "What is the title of resolution 53/70?": a paragraph holding a title answers, not one listing 53/70.
-        typed = [t for t in asked.types if t != "paragraph"][:1]
+        typed = asked.fact_types[:1]
         holding = [h for h in chosen if typed and holds_new(*_text(h, lang), typed[0], question)]
         if typed and typed[0] in ("symbol", "number") and holding:
             holding = self.anchored(question, holding, hits)
@@ -167,13 +167,13 @@ class ExtractiveGenerator:
             if len(out) == MAX_SENTENCES or not asked.several:
                 break
             stated = " ".join(out)
-            missing = [t for t in asked.types if t != "paragraph" and not holds_type(stated, lang, t)]
+            missing = [t for t in asked.fact_types if not holds_type(stated, lang, t)]
             wants = [t for t in missing if holds_type(_text(hit, lang)[0], _text(hit, lang)[1], t)]
             if wants:
                 out.append(self.statement(question, lang, replace(asked, types=tuple(wants)), hit))
             elif "paragraph" in asked.types and not missing:
                 out.append(self.statement(question, lang, asked, hit))
-            elif not missing and (typed := [t for t in asked.types if t != "paragraph"][:1]):
+            elif not missing and (typed := asked.fact_types[:1]):
                 # "In which records are the two resolutions published?": a further paragraph holding another
                 # fact of the asked type than those stated (dev statement correct 0.810 -> 0.822, held-out
                 # 0.615 =; unaided 0.761 -> 0.767, 0.603 -> 0.615; wrong facts 0; held-out Chinese median
@@ -248,7 +248,7 @@ class ExtractiveGenerator:
             # "…resolution 26/4, and in which document is it published?": "it" is 26/4 (a symbol, never a year).
             given = asked.facts or (given if REFERS_BACK[lang].search(part) else frozenset())
             hit = self.part_hit(part, lang, asked, given, hits)
-            types = [t for t in asked.types if t != "paragraph"]
+            types = asked.fact_types
             if hit in used and not asked.ordinal and all(holds_type(" ".join(out), lang, t) for t in types):
                 continue
             # What "it" stands for is given, not asked: the clause stated must hold a fact new to both.
@@ -267,7 +267,7 @@ class ExtractiveGenerator:
         rule on list members above)."""
         alone = [(h.doc, h.paragraph) for h in self.search(part)] if self.search else []
         joint = bool(REFERS_BACK[lang].search(part))
-        types = [t for t in asked.types if t != "paragraph"]
+        types = asked.fact_types
 
         own = asked.facts  # named by the part itself; `given` may come from the part before, through "it"
         context = f"{part} {' '.join(given)}"
@@ -329,7 +329,7 @@ class ExtractiveGenerator:
             return []
         text, text_lang = _text(hit, lang)
         kinds = asked.types or ("date", "symbol", "name")
-        typed = [t for t in asked.types if t != "paragraph"][:1]
+        typed = asked.fact_types[:1]
         lists = sorted((enumeration(text, text_lang, k) for k in kinds if k != "paragraph"), key=len, reverse=True)
         for found in lists:
             if found and (chosen := pick(found, text_lang, asked)) and len(chosen) <= MAX_MEMBERS:

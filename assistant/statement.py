@@ -161,6 +161,11 @@ class Asked:
     several: bool
     facts: frozenset[str]  # the facts the question gives itself ("resolution 26/4", "adopted in 2011")
 
+    @property
+    def fact_types(self) -> tuple[FactType, ...]:
+        """The types of fact asked for, a paragraph aside: "which paragraph" asks where, not what."""
+        return tuple(t for t in self.types if t != "paragraph")
+
 
 @dataclass(frozen=True)
 class Span:
@@ -504,7 +509,7 @@ def trimmed(span: str, lang: Lang, asked: Asked, question: str) -> str:
         return span
     cuts = [0, *(m.end() for m in SEGMENT_END[lang].finditer(span)), len(span)]
     pieces = [span[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if span[a:b].strip()]
-    want = next((t for t in asked.types if t != "paragraph"), None)
+    want = next(iter(asked.fact_types), None)
     want_facts, want_words = facts(question), set(tokenize(question))
 
     def score(piece: str) -> tuple[bool, int]:
