@@ -320,3 +320,17 @@ def test_this_draft_resolution_does_not_pull_in_every_paragraph_saying_resolutio
         "本决议提到人工智能了吗？",
     ):
         assert bare.search(question, 1)[0].paragraph == "PP2", question
+
+
+def test_a_symbol_ranks_the_paragraph_holding_it_and_that_paragraphs_footnote(built, embedder):
+    """BM25 gave "26/4" no more weight than 第 and 决议, which FN2's "第 70/174 号决议，附件。" holds in few words; a
+    catalogue entry counts by its own symbol, not by the others its description names (A/RES/73/187's names
+    the report A/74/130); the footnote of the paragraph naming a resolution tells where it is published."""
+    from assistant.indexing import ingest, open_retriever
+
+    unaided = built.model_copy(update={"aids": "none"})
+    ingest(unaided, embedder=embedder)
+    bare = open_retriever(unaided, embedder=embedder)
+    assert bare.search("第 26/4 号决议是在哪一年通过的？", 1)[0].paragraph in {"PP14", "CAT:CCPCJ-26/4"}
+    assert bare.search("When is report A/74/130 dated?", 1)[0].paragraph in {"FN5", "CAT:A/74/130", "OP1"}
+    assert "FN1" in [h.paragraph for h in bare.search("In which records was resolution 22/8 printed?", 3)]
