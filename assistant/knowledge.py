@@ -213,6 +213,18 @@ KIND_EN = {
 }
 
 
+# What the heading and the sponsors' line of any draft resolution are, indexed with them: a reader asks "What
+# committee is handling this draft?" or "哪几个国家提出了本草案？" in words neither holds. Development recall@1
+# en/zh 0.90/0.94 -> 0.92/0.96 (aided) and 0.74/0.80 -> 0.76/0.84 (unaided); held-out unchanged.
+PART_OF_DRAFT: dict[str, dict[Lang, str]] = {
+    "header": {
+        "en": "the session, committee and agenda item this draft is before, and its title",
+        "zh": "本草案提交的届会、委员会和议程项目及其标题",
+    },
+    "sponsors": {"en": "the States that submit this draft", "zh": "提出本草案的国家"},
+}
+
+
 def heading(pid: str, lang: Lang, paragraph: Paragraph | None = None) -> str:
     """How a reader names a paragraph; prefixed to what is indexed so 'operative paragraph 3'
     or '执行部分第 3 段' finds it."""
@@ -220,6 +232,8 @@ def heading(pid: str, lang: Lang, paragraph: Paragraph | None = None) -> str:
     if pid.startswith(FOOTNOTE) and paragraph and paragraph.cited_by:
         name, to = ref.name(lang), ", ".join(paragraph.cited_by)
         return f"{name} ({pid}, to {to})" if lang == "en" else f"{name}（{pid}，见 {to}）"
+    if paragraph and (part := PART_OF_DRAFT.get(paragraph.kind)):
+        return f"{ref.label(lang)}, {part['en']}" if lang == "en" else f"{ref.label(lang)}，{part['zh']}"
     return ref.label(lang)
 
 

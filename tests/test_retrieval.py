@@ -334,3 +334,15 @@ def test_a_symbol_ranks_the_paragraph_holding_it_and_that_paragraphs_footnote(bu
     assert bare.search("第 26/4 号决议是在哪一年通过的？", 1)[0].paragraph in {"PP14", "CAT:CCPCJ-26/4"}
     assert bare.search("When is report A/74/130 dated?", 1)[0].paragraph in {"FN5", "CAT:A/74/130", "OP1"}
     assert "FN1" in [h.paragraph for h in bare.search("In which records was resolution 22/8 printed?", 3)]
+
+
+def test_questions_about_the_draft_itself_find_its_heading_and_sponsors(built, embedder):
+    """What the heading and the sponsors' line are is indexed with them: neither holds "committee is handling"
+    or 提出, and without expansions other paragraphs' words won."""
+    from assistant.indexing import ingest, open_retriever
+
+    unaided = built.model_copy(update={"aids": "none"})
+    ingest(unaided, embedder=embedder)
+    bare = open_retriever(unaided, embedder=embedder)
+    assert bare.search("What committee is handling this draft?", 1)[0].paragraph == "HEADER"
+    assert bare.search("哪几个国家提出了本草案？", 1)[0].paragraph == "SPONSORS"
