@@ -272,12 +272,15 @@ class ExtractiveGenerator:
         own = asked.facts  # named by the part itself; `given` may come from the part before, through "it"
         context = f"{part} {' '.join(given)}"
 
-        def key(n: int) -> tuple[bool, bool, bool, int]:
+        def key(n: int) -> tuple[bool, bool, bool, bool, int]:
             text, text_lang = _text(hits[n], lang)
             where = (hits[n].doc, hits[n].paragraph)
             rank = alone.index(where) if where in alone else len(alone)
             return (
                 bool(own) and own <= facts(text),
+                # "…which is the most recent one listed, and what is its date?": the paragraph whose list holds
+                # the member, not a catalogue entry on one member of it (as `draft` does for a whole question).
+                bool(asked.ordinal) and bool(self.members(lang, asked, hits[n], part)),
                 # The fact asked for is new to the part and to what "it" stands for: "…26/4, and in which
                 # document is it published?" is answered by the footnote's E/2017/30, not by 26/4 again.
                 bool(types) and holds_new(text, text_lang, types[0], context),

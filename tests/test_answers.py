@@ -111,6 +111,14 @@ def test_how_many_is_not_answered_by_a_paragraph_without_the_number(chain):
     assert answer.answerable and "[OP3]" in answer.answer
 
 
+def test_a_part_asking_for_a_list_member_is_answered_from_the_list(chain):
+    """Not from a catalogue entry on one member of it, which scored higher ("Number 3 of the 24 earlier
+    resolutions …" had answered which resolution PP12 lists last)."""
+    question = "Of the Assembly resolutions the text recalls, which is the most recent, and what is its date?"
+    answer = chain.invoke({"question": question})
+    assert "73/187" in answer.answer and "17 December 2018" in answer.answer and "55/28" not in answer.answer
+
+
 def test_a_question_about_something_the_text_never_names_is_told_so(chain):
     answer = chain.invoke({"question": "How does the Budapest Convention treat electronic evidence?"})
     assert not answer.answerable and "never mentions a name, symbol or year that the question gives" in answer.answer
