@@ -27,6 +27,7 @@ from .settings import Settings
 from .statement import (
     STATEMENT_BUDGET,
     Asked,
+    FactType,
     clause_runs,
     enumeration,
     fact_clause,
@@ -160,7 +161,12 @@ class ExtractiveGenerator:
             holding = self.anchored(question, holding, hits)
             if not holding:
                 return ""  # every symbol found is another document's: the text does not say
-        if holding and chosen[0] not in holding:
+        # A paragraph the question names, or one citing it, holds the answer before any other does: "脚注 3 列出的
+        # 三份报告是哪个机构编写的？" is not answered by OP1's Secretary-General, a name FN3 and PP13 lack.
+        family = self.family(question, lang, typed, hits)
+        if family and chosen[0] not in family:
+            chosen = [family[0], *(h for h in chosen if h is not family[0])]
+        elif holding and chosen[0] not in holding:
             chosen = [holding[0], *(h for h in chosen if h is not holding[0])]
         out = [self.statement(question, lang, asked, chosen[0])]
         for hit in chosen[1:]:
@@ -196,6 +202,16 @@ class ExtractiveGenerator:
                 further = [s for s, n in zip(further, near[1:], strict=True) if n >= near[0] - NEAR_FURTHER]
             out.extend(further)
         return "\n".join(novel(out, question))
+
+    def family(self, question: str, lang: Lang, typed: tuple[FactType, ...], hits: list[Hit]) -> list[Hit]:
+        """The hits the question names, and those citing them (a footnote's paragraph), that hold a new fact of
+        the asked type, anchored as `draft` anchors a symbol or number."""
+        named = set(named_paragraphs(question))
+        if not (named and typed):
+            return []
+        kin = [h for h in hits if h.paragraph in named or named & set(h.footnotes)]
+        kin = [h for h in kin if holds_new(*_text(h, lang), typed[0], question)]
+        return self.anchored(question, kin, hits) if kin and typed[0] in ("symbol", "number") else kin
 
     @staticmethod
     def anchored(question: str, holding: list[Hit], hits: list[Hit]) -> list[Hit]:

@@ -204,6 +204,7 @@ class HybridRetriever(BaseRetriever):
         order = {key: i for i, key in enumerate(named)}
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
         hits = self._with_citing([self._hit(key, score / best) for key, score in ranked[:k]])[:k]
+        hits = self._citing_named(hits, named, k)
         if missing:
             return hits, self._missing(missing)
         asked = interrogative(asked or query)
@@ -248,6 +249,23 @@ class HybridRetriever(BaseRetriever):
             if citing and not any(key in out for key in citing):
                 out[citing[0]] = self._hit(citing[0], hit.score)
         return list(out.values())
+
+    def _citing_named(self, hits: list[Hit], named: list[tuple[str, str]], k: int) -> list[Hit]:
+        """A footnote the question names brings the paragraph citing it, last of the hits, which says what the
+        footnote's documents are: "脚注 3 列出的三份报告是哪个机构编写的？" is answered by PP13 (the reports of
+        the Group of Governmental Experts), not by OP1's report of the Secretary-General ranked next."""
+        found = {(h.doc, h.paragraph) for h in hits}
+        citing = [
+            (RESOLUTION, p)
+            for h in hits
+            if h.kind == "footnote" and (h.doc, h.paragraph) in named
+            for p in h.cited_by
+            if (RESOLUTION, p) in self._first and (RESOLUTION, p) not in found
+        ]
+        if not citing:
+            return hits
+        extra = [self._hit(key, hits[-1].score) for key in dict.fromkeys(citing)][: max(k - 1, 1)]
+        return [*hits[: max(k - len(extra), 1)], *extra]
 
     def _named(self, query: str) -> tuple[list[tuple[str, str]], list[str]]:
         """Paragraphs the question names (references.py): those indexed, and the first one that is not."""

@@ -119,6 +119,14 @@ def test_a_part_asking_for_a_list_member_is_answered_from_the_list(chain):
     assert "73/187" in answer.answer and "17 December 2018" in answer.answer and "55/28" not in answer.answer
 
 
+def test_a_named_footnote_is_answered_by_the_paragraph_citing_it(chain):
+    """Footnote 3 lists reports of the Group of Governmental Experts (PP13 says so); OP1's report of the
+    Secretary-General, ranked next, is another document."""
+    for question in ("脚注 3 里的报告是谁写的？", "Who wrote the reports in footnote 3?"):
+        answer = chain.invoke({"question": question})
+        assert "[PP13]" in answer.answer and "[OP1]" not in answer.answer, question
+
+
 def test_a_question_about_something_the_text_never_names_is_told_so(chain):
     answer = chain.invoke({"question": "How does the Budapest Convention treat electronic evidence?"})
     assert not answer.answerable and "never mentions a name, symbol or year that the question gives" in answer.answer
