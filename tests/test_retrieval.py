@@ -1,8 +1,19 @@
 import threading
 
+import pytest
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.lexical import BM25, function_bigrams, tokenize
+
+
+@pytest.fixture(scope="module")
+def bare(built, embedder):
+    """The unaided index (no expansions.yaml, generic notes only), built beside the normal one."""
+    from assistant.indexing import ingest, open_retriever
+
+    unaided = built.model_copy(update={"aids": "none"})
+    ingest(unaided, embedder=embedder)
+    return open_retriever(unaided, embedder=embedder)
 
 
 def test_finds_the_organizational_session_in_both_languages(retriever):
@@ -307,14 +318,9 @@ def test_words_meaning_the_whole_text_are_no_search_terms():
         assert without_self_reference(question) == question
 
 
-def test_this_draft_resolution_does_not_pull_in_every_paragraph_saying_resolution(built, embedder):
+def test_this_draft_resolution_does_not_pull_in_every_paragraph_saying_resolution(bare):
     """Without expansions, "this draft resolution" matched SPONSORS ("…: draft resolution") and the
     catalogue's "General Assembly resolution …" entries above PP2, which holds what is asked."""
-    from assistant.indexing import ingest, open_retriever
-
-    unaided = built.model_copy(update={"aids": "none"})
-    ingest(unaided, embedder=embedder)
-    bare = open_retriever(unaided, embedder=embedder)
     for question in (
         "Does this draft resolution say anything about artificial intelligence?",
         "本决议提到人工智能了吗？",
@@ -322,27 +328,17 @@ def test_this_draft_resolution_does_not_pull_in_every_paragraph_saying_resolutio
         assert bare.search(question, 1)[0].paragraph == "PP2", question
 
 
-def test_a_symbol_ranks_the_paragraph_holding_it_and_that_paragraphs_footnote(built, embedder):
+def test_a_symbol_ranks_the_paragraph_holding_it_and_that_paragraphs_footnote(bare):
     """BM25 gave "26/4" no more weight than 第 and 决议, which FN2's "第 70/174 号决议，附件。" holds in few words; a
     catalogue entry counts by its own symbol, not by the others its description names (A/RES/73/187's names
     the report A/74/130); the footnote of the paragraph naming a resolution tells where it is published."""
-    from assistant.indexing import ingest, open_retriever
-
-    unaided = built.model_copy(update={"aids": "none"})
-    ingest(unaided, embedder=embedder)
-    bare = open_retriever(unaided, embedder=embedder)
     assert bare.search("第 26/4 号决议是在哪一年通过的？", 1)[0].paragraph in {"PP14", "CAT:CCPCJ-26/4"}
     assert bare.search("When is report A/74/130 dated?", 1)[0].paragraph in {"FN5", "CAT:A/74/130", "OP1"}
     assert "FN1" in [h.paragraph for h in bare.search("In which records was resolution 22/8 printed?", 3)]
 
 
-def test_questions_about_the_draft_itself_find_its_heading_and_sponsors(built, embedder):
+def test_questions_about_the_draft_itself_find_its_heading_and_sponsors(bare):
     """What the heading and the sponsors' line are is indexed with them: neither holds "committee is handling"
     or 提出, and without expansions other paragraphs' words won."""
-    from assistant.indexing import ingest, open_retriever
-
-    unaided = built.model_copy(update={"aids": "none"})
-    ingest(unaided, embedder=embedder)
-    bare = open_retriever(unaided, embedder=embedder)
     assert bare.search("What committee is handling this draft?", 1)[0].paragraph == "HEADER"
     assert bare.search("哪几个国家提出了本草案？", 1)[0].paragraph == "SPONSORS"
