@@ -262,10 +262,10 @@ class HybridRetriever(BaseRetriever):
             for p in h.cited_by
             if (RESOLUTION, p) in self._first and (RESOLUTION, p) not in found
         ]
-        if not citing:
+        if not citing or k < 2:  # the footnote itself stays first, and k is never exceeded
             return hits
-        extra = [self._hit(key, hits[-1].score) for key in dict.fromkeys(citing)][: max(k - 1, 1)]
-        return [*hits[: max(k - len(extra), 1)], *extra]
+        extra = [self._hit(key, hits[-1].score) for key in dict.fromkeys(citing)][: k - 1]
+        return [*hits[: k - len(extra)], *extra]
 
     def _named(self, query: str) -> tuple[list[tuple[str, str]], list[str]]:
         """Paragraphs the question names (references.py): those indexed, and the first one that is not."""

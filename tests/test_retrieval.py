@@ -342,3 +342,10 @@ def test_questions_about_the_draft_itself_find_its_heading_and_sponsors(bare):
     or 提出, and without expansions other paragraphs' words won."""
     assert bare.search("What committee is handling this draft?", 1)[0].paragraph == "HEADER"
     assert bare.search("哪几个国家提出了本草案？", 1)[0].paragraph == "SPONSORS"
+
+
+def test_a_named_footnote_brings_its_citing_paragraph_within_k(retriever):
+    question = "脚注 3 里的报告是谁写的？"
+    assert [h.paragraph for h in retriever.search(question, 1)] == ["FN3"]
+    assert [h.paragraph for h in retriever.search(question, 2)] == ["FN3", "PP13"]
+    assert len(retriever.search(question, 5)) == 5
