@@ -96,7 +96,10 @@ ORDINALS: list[tuple[re.Pattern, int, bool]] = [  # (pattern, position, by date)
 EN_ORDINAL = re.compile(
     r"(?<![A-Za-z-])(" + "|".join(list(EN_ORDINALS)[:10]) + r")\b|\b(\d{1,2})(?:st|nd|rd|th)\b"
 )  # lower case only: "the Third Committee" is a name, and "seventy-fifth" a session
-ZH_ORDINAL = re.compile(rf"(?<!倒数)第\s*({ZH_NUMERALS})\s*(?={ZH_COUNTERS})")
+# "第三个", or a rank with no counter: "排第三的", "排名第五", "列在第二" ("在第七十五届会议" is no rank).
+ZH_ORDINAL = re.compile(
+    rf"(?<!倒数)第\s*({ZH_NUMERALS})\s*(?={ZH_COUNTERS})|(?:排(?:名|在)?|列(?:在)?|位(?:居|列))\s*第\s*({ZH_NUMERALS})(?![一二三四五六七八九十\d]|\s*[届段款条章])"
+)
 # A paragraph the question names is no fact it asks about: "PP12", "第十二段", "footnote 3", "脚注 3".
 NAMED_PARAGRAPH = re.compile(
     r"(?:序言部分|执行部分)?第\s*(?:[一二三四五六七八九十]+|\d+)\s*段|脚注\s*\d+|\bfootnote\s+\d+|\bparagraph\s+\d+"
@@ -223,7 +226,7 @@ def _ordinal(question: str) -> tuple[Ordinal | None, str]:
         k = EN_ORDINALS[m.group(1)] if m.group(1) else int(m.group(2))
         return Ordinal(k), question.replace(m.group(0), " ", 1)
     if m := ZH_ORDINAL.search(question):
-        word = m.group(1)
+        word = m.group(1) or m.group(2)
         k = int(word) if word.isdigit() else zh_numeral(word)
         return (Ordinal(k) if k else None), question[: m.start()] + " " + question[m.end() :]
     return None, question

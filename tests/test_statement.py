@@ -46,6 +46,9 @@ DATES_EN = ["2 to 4 March 2015", "11 to 15 June 2012", "5 September 2016", "20 t
         ("Which report is the second-to-last one listed?", ("symbol",), Ordinal(-2)),
         ("名单中排在最后的是哪个国家？", ("name",), Ordinal(-1)),
         ("Which State appears 8th in the list?", ("name",), Ordinal(8)),
+        ("工作组名单里排第二的是哪个国家？", ("name",), Ordinal(2)),  # a rank with no counter after it
+        ("排名第五的成员是哪一个？", (), Ordinal(5)),
+        ("大会将在第七十五届会议上做什么？", (), None),  # a session, not a rank
         ("How many meetings were held?", ("number",), None),
         ("In which year was the expert report A/68/98 issued?", ("date",), None),  # no "in which … report"
         ("In which official records is resolution 22/8 published?", ("symbol",), None),
