@@ -21,11 +21,13 @@ from .facts import facts
 from .lexical import function_bigrams, tokenize
 from .llm import chat_model, load_prompt
 from .models import GeneratorName, Hit, Lang
+from .names import holds_city
 from .references import named_paragraphs, without_self_reference
 from .refs import RESOLUTION
 from .settings import Settings
 from .statement import (
     STATEMENT_BUDGET,
+    WHERE,
     Asked,
     FactType,
     clause_runs,
@@ -168,6 +170,11 @@ class ExtractiveGenerator:
             chosen = [family[0], *(h for h in chosen if h is not family[0])]
         elif holding and chosen[0] not in holding:
             chosen = [holding[0], *(h for h in chosen if h is not holding[0])]
+        # "前五次会议是在哪座城市开的？": a paragraph naming a city answers, not a better-scoring one naming only
+        # the bodies (PP7's commission) that "where" also matches as a name.
+        if typed == ("name",) and WHERE.search(question) and not holds_city(" ".join(chosen[0].text.values())):
+            placed = [h for h in chosen if holds_city(" ".join(h.text.values()))]
+            chosen = [*placed[:1], *(h for h in chosen if h not in placed[:1])]
         out = [self.statement(question, lang, asked, chosen[0])]
         for hit in chosen[1:]:
             if len(out) == MAX_SENTENCES or not asked.several:

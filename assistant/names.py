@@ -13,7 +13,8 @@ SPEAKER = re.compile(r"(?:the\s+)?(?:United Nations\s+)?General Assembly|the Ass
 # Names that have more than one spelling (acronyms, the other language): any variant in the cited
 # text supports any variant in the sentence. Places, bodies and countries readers confuse are listed
 # so that a Chinese sentence naming them is checked too (English names are checked by capitals).
-NAMES: tuple[tuple[str, ...], ...] = (
+# Cities, where United Nations bodies meet and texts are adopted: what a "where" question asks for.
+CITIES: tuple[tuple[str, ...], ...] = (
     ("New York", "纽约"),
     ("Vienna", "维也纳"),
     ("Doha", "多哈"),
@@ -24,6 +25,13 @@ NAMES: tuple[tuple[str, ...], ...] = (
     ("Moscow", "莫斯科"),
     ("Beijing", "北京"),
     ("Washington", "华盛顿"),
+    ("Nairobi", "内罗毕"),
+    ("Bangkok", "曼谷"),
+    ("Addis Ababa", "亚的斯亚贝巴"),
+    ("The Hague", "海牙"),
+)
+NAMES: tuple[tuple[str, ...], ...] = (
+    *CITIES,
     ("United Nations Office on Drugs and Crime", "UNODC", "毒品和犯罪问题办公室"),
     ("Commission on Crime Prevention and Criminal Justice", "CCPCJ", "预防犯罪和刑事司法委员会"),
     ("Economic and Social Council", "ECOSOC", "经济及社会理事会", "经社理事会"),
@@ -101,3 +109,8 @@ def variant_pattern(variant: str) -> re.Pattern:
 def missing_names(sentence: str, sources: list[str]) -> list[str]:
     cited = NOT_NAMES.sub(" ", " ".join(sources))
     return [group[0] for group in names(sentence) if not any(variant_pattern(v).search(cited) for v in group)]
+
+
+def holds_city(text: str) -> bool:
+    """Whether a text names a city (CITIES) by any spelling."""
+    return any(variant_pattern(v).search(text) for group in CITIES for v in group)

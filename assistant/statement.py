@@ -66,6 +66,13 @@ PART_BREAK = {
 }
 MIN_PART_TOKENS = 1  # "and why?" asks nothing alone
 # "Where is resolution 22/8 published?", "刊载在哪里": the answer is a record (a symbol), not a place.
+# A question asking which city, or where a meeting is held: answered by a paragraph naming a city (names.CITIES),
+# not by one naming only bodies. Not every "where" (资源从哪里出, 在哪一届会议: dev statement correct 0.840 -> 0.834).
+WHERE = re.compile(
+    r"\b(?:which|what) (?:city|cities)\b|\bwhere\b[^?]{0,60}\b(?:held|hold|meet|met|convene[ds]?)\b"
+    r"|哪[个座]?城市|什么城市|在哪[里儿]?(?:举行|召开|开会|开的|开)",
+    re.I,
+)
 PUBLISHED = re.compile(
     r"\bwhere\b.*\b(?:published|contained|issued|reproduced|printed|found)\b|载于|刊载|刊登|刊印|见于", re.I
 )

@@ -127,6 +127,16 @@ def test_a_named_footnote_is_answered_by_the_paragraph_citing_it(chain):
         assert "[PP13]" in answer.answer and "[OP1]" not in answer.answer, question
 
 
+def test_a_question_asking_which_city_is_answered_by_the_paragraph_naming_one(chain):
+    """PP7 (the expert group's commission, a body) scores higher; PP10 says where its meetings were held."""
+    for question, city in (
+        ("网络犯罪问题专家组开会是在哪座城市？", "维也纳"),
+        ("In which city has the cybercrime expert group met?", "Vienna"),
+    ):
+        answer = chain.invoke({"question": question})
+        assert city in answer.answer and "[PP10]" in answer.answer, question
+
+
 def test_a_question_about_something_the_text_never_names_is_told_so(chain):
     answer = chain.invoke({"question": "How does the Budapest Convention treat electronic evidence?"})
     assert not answer.answerable and "never mentions a name, symbol or year that the question gives" in answer.answer

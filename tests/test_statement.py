@@ -8,6 +8,7 @@ from assistant.chain import AnswerChain
 from assistant.generation import ExtractiveGenerator
 from assistant.models import Hit
 from assistant.statement import (
+    WHERE,
     Ordinal,
     clause_runs,
     enumeration,
@@ -411,4 +412,12 @@ def test_a_symbol_of_something_else_does_not_answer_for_the_texts_own():
     # Asked by what it names, the entry answers.
     assert "A/99/100" in ExtractiveGenerator().draft(
         "What is the symbol of the Secretary-General's report?", "en", hits
+    )
+
+
+def test_a_place_question_is_told_from_other_wheres():
+    """Which city, or where a meeting is held, asks for a city; where money comes from or at which session does not."""
+    assert all(WHERE.search(q) for q in ("Where was the meeting held?", "会议在哪里举行？", "哪座城市？"))
+    assert not any(
+        WHERE.search(q) for q in ("资源从哪里出？", "在哪一届会议上审议？", "Where does the money come from?")
     )
