@@ -162,6 +162,7 @@ class Ordinal:
     position: int
     by_date: bool = False
     anchor: str = ""  # set: `position` counts from the member naming it ("the one after Cuba": +1)
+    count: int = 1  # "the first three", "最后两个": this many members from `position`, inwards
 
 
 @dataclass(frozen=True)
@@ -221,11 +222,31 @@ RELATIVE: list[tuple[re.Pattern, int]] = [
 ]
 
 
+_EN_FEW = r"(two|three|four|five|[2-5])"
+_ZH_FEW = r"([两二三四五]|[2-5])"
+# The first or last few members: "the first three sponsors", "which three States head the list", "前三个国家",
+# "最后两个". A count beyond MAX_MEMBERS (generation.py) is the list itself.
+RANGES: list[tuple[re.Pattern, int]] = [
+    (re.compile(rf"\b(?:first|top|opening)\s+{_EN_FEW}\b", re.I), 1),
+    (re.compile(rf"\b{_EN_FEW}\s+(?:[A-Za-z]+\s+){{0,2}}(?:head|open|top)s?\s+the\s+list\b", re.I), 1),
+    (re.compile(rf"\b(?:last|final|closing)\s+{_EN_FEW}\b", re.I), -1),
+    (re.compile(rf"(?:排在|名单)?前\s*{_ZH_FEW}\s*(?={ZH_COUNTERS})"), 1),
+    (re.compile(rf"最后\s*{_ZH_FEW}\s*(?={ZH_COUNTERS})"), -1),
+]
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else EN_NUMBERS.get(word.lower()) or zh_numeral("二" if word == "两" else word)
+
+
 def _ordinal(question: str) -> tuple[Ordinal | None, str]:
     """The question's ordinal and the question without it (an ordinal is no fact the answer must hold)."""
     for pattern, position in RELATIVE:
         if m := pattern.search(question):
             return Ordinal(position, anchor=m.group(1)), question[: m.start()] + " " + question[m.end() :]
+    for pattern, position in RANGES:
+        if m := pattern.search(question):
+            return Ordinal(position, count=_count(m.group(1))), question[: m.start()] + " " + question[m.end() :]
     for pattern, position, by_date in ORDINALS:
         if m := pattern.search(question):
             return Ordinal(position, by_date), question[: m.start()] + " " + question[m.end() :]
@@ -409,7 +430,8 @@ def pick(members: list[Span], lang: Lang, asked: Asked) -> list[int]:
         ranked = sorted(zip(keys, chosen, strict=True))
         return [ranked[0 if ordinal.position > 0 else -1][1]]
     k = ordinal.position - 1 if ordinal.position > 0 else len(chosen) + ordinal.position
-    return [chosen[k]] if 0 <= k < len(chosen) else []
+    span = range(k, k + ordinal.count) if ordinal.position > 0 else range(k - ordinal.count + 1, k + 1)
+    return [chosen[i] for i in span] if span[0] >= 0 and span[-1] < len(chosen) else []
 
 
 def _names(member: str, anchor: str) -> bool:

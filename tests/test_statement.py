@@ -421,3 +421,20 @@ def test_a_place_question_is_told_from_other_wheres():
     assert not any(
         WHERE.search(q) for q in ("资源从哪里出？", "在哪一届会议上审议？", "Where does the money come from?")
     )
+
+
+def test_the_first_or_last_few_members_are_picked_together():
+    for question, ordinal in (
+        ("Which three States head the list?", Ordinal(1, count=3)),
+        ("What are the first two meetings' dates?", Ordinal(1, count=2)),
+        ("名单最后两个国家是哪些？", Ordinal(-1, count=2)),
+        ("前三次会议是什么时候开的？", Ordinal(1, count=3)),
+    ):
+        assert parse_question(question).ordinal == ordinal, question
+    members = enumeration(EN, "en", "date")
+    assert [
+        members[i].text for i in pick(members, "en", parse_question("When were the first two meetings?"))
+    ] == DATES_EN[:2]
+    assert [
+        members[i].text for i in pick(members, "en", parse_question("When were the last two meetings?"))
+    ] == DATES_EN[-2:]
