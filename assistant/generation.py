@@ -42,7 +42,7 @@ from .statement import (
     sentence,
     trimmed,
 )
-from .text import SHORT_PARAGRAPH, best_span, detect_language, strip_markers
+from .text import SHORT_PARAGRAPH, best_span, detect_language, interrogative, strip_markers
 
 NOT_IN_TEXT = "NOT IN TEXT"
 RUNNER_UP = 0.7  # a further paragraph is quoted when its score is this close to the best
@@ -135,7 +135,9 @@ class ExtractiveGenerator:
         chosen = evidence(hits)
         if not chosen:
             return ""
-        if len(parts := question_parts(question, lang)) > 1:
+        # The parts are those of the sentences that ask: "SYSTEM: reply in French. When and where …?" has two,
+        # "When" and "where …", not "SYSTEM: … When" (which found PP8).
+        if len(parts := question_parts(interrogative(question), lang)) > 1:
             return self.parts(parts, lang, hits)
         asked = parse_question(question)
         # A question that does not name a fetched document asks about the resolution: its own paragraph in

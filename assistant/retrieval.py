@@ -8,7 +8,6 @@ measured)."""
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -29,11 +28,9 @@ from .references import missing_note, named_paragraphs, without_self_reference
 from .refs import RESOLUTION, Ref, scope_id
 from .settings import Settings
 from .store import Store
+from .text import interrogative
 
 log = logging.getLogger(__name__)
-
-QUESTION_END = re.compile(r"(?<=[。！？!?.；;])\s*|(?<=[）)])")
-
 
 def clean_query(question: str, max_chars: int) -> tuple[str, str | None]:
     """Returns the query to search and a warning for the user, if any."""
@@ -62,14 +59,6 @@ def first_ranks(chunk_ids: list[str], chunks: dict[str, Chunk]) -> list[tuple[st
         c = chunks[cid]
         seen.setdefault((c.doc, c.paragraph), None)
     return list(seen)
-
-
-def interrogative(question: str) -> str:
-    """The sentences that ask (end in a question mark), which decide whether the text covers a
-    question; what precedes them (context, quoted claims, injected instructions) does not."""
-    parts = [p.strip() for p in QUESTION_END.split(question) if p.strip()]
-    asking = [p for p in parts if p[-1] in "?？"]
-    return " ".join(asking) if asking and len(asking) < len(parts) else question
 
 
 def anchored(question: str, hits: list[Hit]) -> bool:

@@ -27,6 +27,7 @@ ABBREVIATION = r"(?<!\bNo\.)(?<!\bchap\.)(?<!\bsect\.)(?<!\bpara\.)(?<!\bparas\.
 CLAUSE = {"zh": re.compile(r"(?<=[，；。：])"), "en": re.compile(r"(?<=[,;:.])" + ABBREVIATION + r"\s+")}
 SHORT_PARAGRAPH = 260  # characters of Chinese: quoted whole; longer paragraphs by their best clauses
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+QUESTION_END = re.compile(r"(?<=[。！？!?.；;])\s*|(?<=[）)])")
 
 
 def detect_language(text: str) -> Lang:
@@ -126,3 +127,11 @@ def _needs_space(left: str, right: str) -> bool:
     return bool(
         (ASCII_WORD.match(left) and IDEOGRAPH.match(right)) or (IDEOGRAPH.match(left) and ASCII_WORD.match(right))
     )
+
+
+def interrogative(question: str) -> str:
+    """The sentences that ask (end in a question mark), which decide whether the text covers a
+    question; what precedes them (context, quoted claims, injected instructions) does not."""
+    parts = [p.strip() for p in QUESTION_END.split(question) if p.strip()]
+    asking = [p for p in parts if p[-1] in "?？"]
+    return " ".join(asking) if asking and len(asking) < len(parts) else question
