@@ -275,13 +275,30 @@ def typed_spans(text: str, lang: Lang, kind: FactType) -> list[Span]:
     return []
 
 
+# Bodies named by their kind, in either case: the English rendering writes "the open-ended intergovernmental expert
+# group", which no capital marks as a name, and a "whose work" question asks for it.
+BODY = {
+    "en": re.compile(
+        r"\b(?:expert group|group of (?:governmental )?experts|working group|committee|commission|council|office"
+        r"|secretariat|secretary-general|congress|conference|programme|agency|court)s?\b",
+        re.I,
+    ),
+    "zh": re.compile(r"专家组|工作组|委员会|理事会|办公室|秘书处|秘书长|大会|署|法院"),
+}
+
+
+def bodies(text: str) -> set[str]:
+    """The kinds of body a text names ("expert group", "委员会"), in lower case, in either language."""
+    return {m.group(0).lower().rstrip("s") for pattern in BODY.values() for m in pattern.finditer(text)}
+
+
 def holds_type(text: str, lang: Lang, kind: FactType) -> bool:
     if kind in ("date", "symbol", "title"):
         return bool(typed_spans(text, lang, kind))
     if kind == "number":
         return bool(facts(text) - facts(" ".join(s.text for s in typed_spans(text, lang, "symbol"))))
     if kind == "name":
-        return bool(names(text))
+        return bool(names(text)) or bool(bodies(text))
     return False
 
 
@@ -598,7 +615,7 @@ def holds_new(span: str, lang: Lang, kind: FactType, question: str) -> bool:
         return holds_type(span, lang, kind) and bool(facts(span) - facts(question))
     if kind == "name":
         given = set(names(question))
-        return any(group not in given for group in names(span))
+        return any(group not in given for group in names(span)) or bool(bodies(span) - bodies(question))
     return False
 
 

@@ -438,3 +438,17 @@ def test_the_first_or_last_few_members_are_picked_together():
     assert [
         members[i].text for i in pick(members, "en", parse_question("When were the last two meetings?"))
     ] == DATES_EN[-2:]
+
+
+def test_a_body_named_in_lower_case_answers_whose_work():
+    """The English rendering writes "the expert group" without capitals; the clause naming ICTs (a listed name)
+    is no answer to whose work is meant."""
+    text = (
+        "Decides to establish a committee, to elaborate a comprehensive international convention on countering the "
+        "use of information and communications technologies for criminal purposes in all their forms and "
+        "manifestations, taking into full consideration existing international instruments and existing efforts "
+        "at the national, regional and international levels, in particular the work and outcomes of the open-ended "
+        "intergovernmental expert group to conduct a comprehensive study of the problem;"
+    )
+    question = "Whose work and outcomes should the committee take into account?"
+    assert "expert group" in fact_clause(text, "en", parse_question(question), question)
