@@ -32,6 +32,7 @@ from .text import interrogative
 
 log = logging.getLogger(__name__)
 
+
 def clean_query(question: str, max_chars: int) -> tuple[str, str | None]:
     """Returns the query to search and a warning for the user, if any."""
     text = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
