@@ -87,6 +87,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check assistant ui tests benchmarks
+	$(BIN)/ruff format --check assistant ui tests benchmarks
 	$(BIN)/mypy
 
 format: install
