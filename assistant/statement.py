@@ -46,6 +46,8 @@ ASKS: dict[FactType, re.Pattern] = {
     # issued?" asks for a date (statement correct dev 0.816 -> 0.822 aided, 0.773 -> 0.779 unaided).
     "symbol": re.compile(
         r"\b(?:which|what) (?:documents?|reports?|resolutions?|decisions?|records?)\b|\bsymbols?\b"
+        # "Which Economic and Social Council resolution …": a body's name between (its capitals, not any words)
+        r"|\b(?:which|what)\s+(?-i:(?:(?:[A-Z][\w'’-]*|and|of|on|for)\s+){1,8})(?:resolutions?|reports?|decisions?)\b"
         r"|\bin which\s+(?:[\w-]+\s+){0,2}(?:documents?|reports?|records)\b"
         r"|文号|哪[一几]?份|哪[一几]项|哪些?决议|第几号",
         re.I,

@@ -53,6 +53,8 @@ DATES_EN = ["2 to 4 March 2015", "11 to 15 June 2012", "5 September 2016", "20 t
         ("How many meetings were held?", ("number",), None),
         ("In which year was the expert report A/68/98 issued?", ("date",), None),  # no "in which … report"
         ("In which official records is resolution 22/8 published?", ("symbol",), None),
+        ("Which Human Rights Council resolution does the text recall?", ("symbol",), None),  # a body's name between
+        ("Which body does the resolution ask to report?", ("name",), None),
         ("Where will the Third Committee meet at its seventy-fifth session?", ("name",), None),
     ],
 )
