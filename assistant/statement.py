@@ -102,8 +102,12 @@ ORDINALS: list[tuple[re.Pattern, int, bool]] = [  # (pattern, position, by date)
     (re.compile(r"最后|最末|末(?=[次个项份位名尾])"), -1, False),
     (re.compile(rf"首(?={ZH_COUNTERS})|排在第一|排名第一|第一(?={ZH_COUNTERS})"), 1, False),
 ]
+# An ordinal before a verb is an adverb: "when does it first meet?" asks for its meeting, not a list's first one.
+EN_ADVERBIAL = (
+    r"(?!\s+(?:meets?|met|convened?|convenes|hold|holds|held|adopt(?:ed|s)?|took|takes?|establish(?:ed|es)?)\b)"
+)
 EN_ORDINAL = re.compile(
-    r"(?<![A-Za-z-])(" + "|".join(list(EN_ORDINALS)[:10]) + r")\b|\b(\d{1,2})(?:st|nd|rd|th)\b"
+    r"(?<![A-Za-z-])(" + "|".join(list(EN_ORDINALS)[:10]) + r")\b" + EN_ADVERBIAL + r"|\b(\d{1,2})(?:st|nd|rd|th)\b"
 )  # lower case only: "the Third Committee" is a name, and "seventy-fifth" a session
 # "第三个", or a rank with no counter: "排第三的", "排名第五", "列在第二" ("在第七十五届会议" is no rank).
 ZH_ORDINAL = re.compile(

@@ -51,6 +51,8 @@ DATES_EN = ["2 to 4 March 2015", "11 to 15 June 2012", "5 September 2016", "20 t
         ("排名第五的成员是哪一个？", (), Ordinal(5)),
         ("大会将在第七十五届会议上做什么？", (), None),  # a session, not a rank
         ("How many meetings were held?", ("number",), None),
+        ("When does the working group first meet?", ("date",), None),  # an adverb, not the list's first
+        ("When was the first meeting held?", ("date",), Ordinal(1)),
         ("In which year was the expert report A/68/98 issued?", ("date",), None),  # no "in which … report"
         ("In which official records is resolution 22/8 published?", ("symbol",), None),
         ("Which Human Rights Council resolution does the text recall?", ("symbol",), None),  # a body's name between
