@@ -18,7 +18,7 @@ from typing import Literal
 from .facts import EN_NUMBERS, EN_ORDINALS, MONTHS, SYMBOL, YEAR, facts, zh_numeral
 from .lexical import tokenize
 from .models import Lang
-from .names import names
+from .names import SPEAKER, names
 from .refs import CITED_ID_IN_TEXT
 from .text import best_span, clauses, strip_markers
 
@@ -67,7 +67,6 @@ PART_BREAK = {
     ),
 }
 MIN_PART_TOKENS = 1  # "and why?" asks nothing alone
-# "Where is resolution 22/8 published?", "刊载在哪里": the answer is a record (a symbol), not a place.
 # A question asking which city, or where a meeting is held: answered by a paragraph naming a city (names.CITIES),
 # not by one naming only bodies. Not every "where" (资源从哪里出, 在哪一届会议: dev statement correct 0.840 -> 0.834).
 WHERE = re.compile(
@@ -75,6 +74,7 @@ WHERE = re.compile(
     r"|哪[个座]?城市|什么城市|在哪[里儿]?(?:举行|召开|开会|开的|开)",
     re.I,
 )
+# "Where is resolution 22/8 published?", "刊载在哪里": the answer is a record (a symbol), not a place.
 PUBLISHED = re.compile(
     r"\bwhere\b.*\b(?:published|contained|issued|reproduced|printed|found)\b|载于|刊载|刊登|刊印|见于", re.I
 )
@@ -289,13 +289,15 @@ BODY = {
         r"|secretariat|secretary-general|congress|conference|programme|agency|court)s?\b",
         re.I,
     ),
-    "zh": re.compile(r"专家组|工作组|委员会|理事会|办公室|秘书处|秘书长|大会|署|法院"),
+    "zh": re.compile(r"专家组|工作组|委员会|理事会|办公室|秘书处|秘书长|法院"),
 }
 
 
 def bodies(text: str) -> set[str]:
-    """The kinds of body a text names ("expert group", "委员会"), in lower case, in either language."""
-    return {m.group(0).lower().rstrip("s") for pattern in BODY.values() for m in pattern.finditer(text)}
+    """The kinds of body a text names ("expert group", "委员会"), in lower case, in either language; the General
+    Assembly, which speaks every paragraph, is none (as in names.names)."""
+    plain = SPEAKER.sub(" ", text)
+    return {m.group(0).lower().rstrip("s") for pattern in BODY.values() for m in pattern.finditer(plain)}
 
 
 def holds_type(text: str, lang: Lang, kind: FactType) -> bool:
