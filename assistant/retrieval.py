@@ -26,9 +26,10 @@ from .mentions import Mentions, note_text
 from .models import Chunk, Hit, Texts
 from .references import missing_note, named_paragraphs, without_self_reference
 from .refs import RESOLUTION, Ref, scope_id
+from .rerank import Judge, ModelJudge, rerank
 from .settings import Settings
 from .store import Store
-from .text import interrogative
+from .text import detect_language, interrogative
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class HybridRetriever(BaseRetriever):
     _text_rows: np.ndarray = PrivateAttr(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _ids: dict[str, tuple[str, str]] = PrivateAttr(default_factory=dict)
     _mentions: Mentions = PrivateAttr(default_factory=lambda: Mentions([]))
+    _judge: Judge | None = PrivateAttr(default=None)
 
     def load(self) -> HybridRetriever:
         """Read the chunks once from the store and build the BM25 index in memory."""
@@ -130,6 +132,7 @@ class HybridRetriever(BaseRetriever):
         self._scope_rows, self._text_rows = np.flatnonzero(scope), np.flatnonzero(~scope)
         self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and scope_id(pid) is None}
         self._mentions = Mentions(t for key, by in self._texts.items() if scope_id(key[1]) is None for t in by.values())
+        self._judge = ModelJudge(self.settings) if self.settings.reranker != "none" else None
         return self
 
     def _lexical(self) -> tuple[BM25, Vocabulary]:
@@ -195,6 +198,11 @@ class HybridRetriever(BaseRetriever):
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
         hits = self._with_citing([self._hit(key, score / best) for key, score in ranked[:k]])[:k]
         hits = self._citing_named(hits, named, k)
+        if self._judge and not named:  # a paragraph the question names stays first
+            s = self.settings
+            hits = rerank(
+                hits, query, detect_language(query), self._judge, s.rerank_depth, s.rerank_weight, s.rerank_margin
+            )
         if missing:
             return hits, self._missing(missing)
         asked = interrogative(asked or query)
