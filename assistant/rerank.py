@@ -18,6 +18,7 @@ import logging
 import math
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,9 +54,20 @@ class Judgements:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS judgements (key TEXT PRIMARY KEY, p REAL)")
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError as exc:  # derived data: a damaged file is set aside, never an error
+            aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+            path.replace(aside)
+            log.warning("The judgement cache %s was damaged (%s); it was set aside as %s.", path, exc, aside.name)
+            self._db = self._open(path)
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False)
+        db.execute("CREATE TABLE IF NOT EXISTS judgements (key TEXT PRIMARY KEY, p REAL)")
+        return db
 
     def get(self, key: str) -> float | None:
         with self._lock:

@@ -10,7 +10,7 @@ import pytest
 from assistant.indexing import open_retriever
 from assistant.llm import smollm2_path
 from assistant.models import Hit
-from assistant.rerank import ModelJudge, combined, p_yes, rerank
+from assistant.rerank import Judgements, ModelJudge, combined, p_yes, rerank
 
 
 def hit(paragraph: str, score: float) -> Hit:
@@ -49,6 +49,15 @@ def test_a_sure_fusion_is_not_judged():
 
     assert rerank(HITS, "q", "en", judge, depth=4, weight=1.0, margin=0.05) == HITS and asked == []
     assert rerank(HITS, "q", "en", judge, depth=2, weight=1.0, margin=0.1) == HITS and asked == ["PP1", "PP2"]
+
+
+def test_a_damaged_judgement_cache_is_set_aside_and_a_new_one_works(tmp_path):
+    path = tmp_path / "judgements.sqlite3"
+    path.write_bytes(b"not a database, " * 100)
+    cache = Judgements(path)
+    cache.put("k", 0.25)
+    assert cache.get("k") == 0.25 and cache.get("other") is None
+    assert len(list(tmp_path.glob("judgements.sqlite3.damaged-*"))) == 1
 
 
 @pytest.mark.llm
