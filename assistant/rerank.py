@@ -7,8 +7,9 @@ weight 1.0. Every question reranked: unaided (no expansions.yaml) recall@1 Engli
 0.755 -> 0.918, but aided English 0.92 -> 0.90. Only where the fusion is unsure (the second hit within 0.05 of
 the first; 42 of 99 questions unaided, 24 aided): unaided 0.74 -> 0.78 and 0.755 -> 0.878, aided 0.92 -> 0.94
 and 0.959 -> 0.98, so that is the default (`Settings.rerank_margin`). Reranking 2 or 3 hits gained less
-(docs/evaluation.md). One short model call per hit, 2.9 s a question on 2 cores for 4, so it is off unless
-chosen (`Settings.reranker`).
+(docs/evaluation.md). One short model call per hit, 2.9 s a question on 2 cores for 4; about one question in
+three is judged, so the local generator's median time to first token moves 1.80 -> 1.88 s (p95 3.66 -> 6.35 s,
+benchmarks/answer_latency.py), and it is on wherever the local model answers (`backend`).
 Judgements are cached on disk by model, prompt, question and passage: a re-run costs nothing."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from langchain_core.runnables import Runnable
 
@@ -34,6 +36,17 @@ YES, NO = {"yes", "是"}, {"no", "否"}
 PASSAGE_CHARS = 1500  # longer than any paragraph of the resolution; a fetched document's long one is cut
 
 Judge = Callable[[str, str], float]
+Backend = Literal["local", "openai", "none"]
+
+
+def backend(settings: Settings) -> Backend:
+    """The model that judges: `Settings.reranker`, with auto meaning the local model wherever it is the one that
+    answers (installed, and the generator auto or local), so that no setting starts a model that nothing else uses
+    and a machine without it (CI) ranks by the fusion alone."""
+    if settings.reranker != "auto":
+        return settings.reranker
+    answers_locally = settings.generator in ("auto", "local") and local_model_path(settings).exists()
+    return "local" if answers_locally else "none"
 
 
 def combined(hits: list[Hit], judged: list[float], weight: float) -> list[Hit]:
@@ -82,10 +95,10 @@ class Judgements:
 class ModelJudge:
     """P(yes) from the reranker's model (`Settings.reranker`: the local model or the OpenAI-compatible one)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, by: Literal["local", "openai"]) -> None:
+        self.settings, self.by = settings, by
         self.system = load_prompt(PROMPT, settings.prompts_dir)
-        model = local_model_path(settings).name if settings.reranker == "local" else settings.openai_model
+        model = local_model_path(settings).name if by == "local" else settings.openai_model
         self._salt = f"{model}\n{self.system}\n"
         self._cache = Judgements(settings.judgement_cache)
         self._llm: Runnable | None = None
@@ -101,9 +114,7 @@ class ModelJudge:
     def _ask(self, question: str, passage: str) -> float:
         llm = self._llm
         if llm is None:
-            llm = self._llm = chat_model(self.settings, self.settings.reranker).bind(
-                max_tokens=1, logprobs=True, top_logprobs=20
-            )
+            llm = self._llm = chat_model(self.settings, self.by).bind(max_tokens=1, logprobs=True, top_logprobs=20)
         user = f"Passage:\n{passage}\n\nQuestion: {question}\n\nDoes the passage answer the question? Reply yes or no."
         reply = llm.invoke([("system", self.system), ("user", user)])
         content = (reply.response_metadata.get("logprobs") or {}).get("content") or []

@@ -26,7 +26,7 @@ from .mentions import Mentions, note_text
 from .models import Chunk, Hit, Texts
 from .references import missing_note, named_paragraphs, without_self_reference
 from .refs import RESOLUTION, Ref, scope_id
-from .rerank import Judge, ModelJudge, rerank
+from .rerank import Judge, ModelJudge, backend, rerank
 from .settings import Settings
 from .store import Store
 from .text import detect_language, interrogative
@@ -132,7 +132,8 @@ class HybridRetriever(BaseRetriever):
         self._scope_rows, self._text_rows = np.flatnonzero(scope), np.flatnonzero(~scope)
         self._ids = {pid: (doc, pid) for doc, pid in self._first if doc == RESOLUTION and scope_id(pid) is None}
         self._mentions = Mentions(t for key, by in self._texts.items() if scope_id(key[1]) is None for t in by.values())
-        self._judge = ModelJudge(self.settings) if self.settings.reranker != "none" else None
+        by = backend(self.settings)
+        self._judge = ModelJudge(self.settings, by) if by != "none" else None
         return self
 
     def _lexical(self) -> tuple[BM25, Vocabulary]:

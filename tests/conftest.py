@@ -25,6 +25,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 # One embedding cache for the whole run, so the many small indexes the tests build embed each text once.
 os.environ.setdefault("ASSISTANT_CACHE_DIR", tempfile.mkdtemp(prefix="assistant-test-cache-"))
+# The fused order, unless a test chooses a reranker: with SmolLM2 as the local model, `auto` would judge hits
+# with a 135M model and every retrieval test would rank by its guesses (tests/test_rerank.py tests auto itself).
+os.environ.setdefault("ASSISTANT_RERANKER", "none")
 
 _real_connect = socket.socket.connect
 

@@ -10,7 +10,8 @@ import pytest
 from assistant.indexing import open_retriever
 from assistant.llm import smollm2_path
 from assistant.models import Hit
-from assistant.rerank import Judgements, ModelJudge, combined, p_yes, rerank
+from assistant.rerank import Judgements, ModelJudge, backend, combined, p_yes, rerank
+from assistant.settings import Settings
 
 
 def hit(paragraph: str, score: float) -> Hit:
@@ -24,6 +25,18 @@ def test_the_judged_hits_are_reordered_by_score_plus_weighted_p_yes_and_the_rest
     out = combined(HITS, [0.1, 0.9, 0.5], weight=1.0)
     assert [h.paragraph for h in out] == ["PP2", "PP3", "PP1", "OP1"]
     assert [h.paragraph for h in combined(HITS, [0.1, 0.9, 0.5], weight=0.0)] == ["PP1", "PP2", "PP3", "OP1"]
+
+
+def test_auto_judges_with_the_local_model_only_where_it_answers(tmp_path):
+    model = tmp_path / "model.gguf"
+    auto = Settings(reranker="auto", model_path=model, data_dir=tmp_path)
+    assert backend(auto) == "none"  # not installed: the fused order, no error
+    model.write_bytes(b"weights")
+    assert backend(auto) == "local"
+    assert backend(auto.model_copy(update={"generator": "local"})) == "local"
+    assert backend(auto.model_copy(update={"generator": "extractive"})) == "none"
+    assert backend(auto.model_copy(update={"generator": "openai"})) == "none"
+    assert backend(auto.model_copy(update={"reranker": "openai"})) == "openai"
 
 
 def test_p_yes_reads_yes_and_no_in_either_language_and_is_even_without_them():
@@ -71,7 +84,7 @@ def test_smollm2_judges_cached_and_a_named_paragraph_stays_first(built, embedder
             "rerank_margin": 1.0,
         }
     )
-    judge = ModelJudge(settings)
+    judge = ModelJudge(settings, "local")
     p = judge("Where will the session be held?", "The session shall be held in New York in August 2020.")
     assert 0.0 <= p <= 1.0
     assert judge("Where will the session be held?", "The session shall be held in New York in August 2020.") == p
